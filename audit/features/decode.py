@@ -1,0 +1,117 @@
+"""Safe, reduced-scale decoding: the only place a photo's pixels are read.
+
+Every measure works on one `Decoded` per photo, so each file is decoded once. JPEGs are decoded
+with DCT scaling (`Image.draft`) straight to roughly the working size, which is several times
+faster than a full decode for camera-sized files.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+# Long side, in pixels, of the working copy every measure sees.
+WORK_SIZE = 1024
+# Anything with more pixels than this is refused as a possible decompression bomb (a real
+# camera photo is 12-50 MP; 2x this limit raises inside Pillow anyway).
+MAX_PIXELS = 120_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class DecodeError(Exception):
+    """The file is not an image we can read safely; the message says why in plain words."""
+
+
+@dataclass
+class Decoded:
+    """One photo, opened once: metadata as found, and an RGB working copy of the pixels."""
+
+    path: Path
+    file: str
+    format: str
+    mode: str
+    original_size: tuple[int, int]  # (width, height) after EXIF orientation
+    image: Image.Image  # RGB, orientation applied, long side <= WORK_SIZE
+    info: dict[str, Any] = field(default_factory=dict)
+    exif: Image.Exif | None = None
+    xmp: dict[str, Any] = field(default_factory=dict)
+    n_frames: int = 1
+
+
+# EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """RGB pixels, with transparency flattened onto white (how a web page would show it)."""
+    if im.mode == "RGB":
+        return im.copy()
+    if "A" in im.getbands() or (im.mode == "P" and "transparency" in im.info) or im.mode == "LA":
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(bg, rgba).convert("RGB")
+    if im.mode == "I;16" or im.mode.startswith("I"):
+        # 16-bit greyscale: scale to 8 bits instead of clipping
+        return im.point(lambda v: v / 256).convert("L").convert("RGB")
+    return im.convert("RGB")
+
+
+def _oriented_size(size: tuple[int, int], exif: Image.Exif | None) -> tuple[int, int]:
+    orientation = exif.get(0x0112) if exif else None
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
+
+
+def decode(path: Path, file: str) -> Decoded:
+    """Open `path` safely; raise DecodeError with a readable reason if it is not a usable image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                fmt = im.format or "unknown"
+                mode = im.mode
+                size = im.size
+                if size[0] * size[1] > MAX_PIXELS:
+                    raise DecodeError(f"declared size {size[0]}x{size[1]} is too large to open safely")
+                info = dict(im.info)
+                try:
+                    exif = im.getexif()
+                except Exception:  # corrupt EXIF must not lose the picture
+                    exif = None
+                try:
+                    xmp = im.getxmp() if hasattr(im, "getxmp") else {}
+                except Exception:  # a hostile or broken XMP packet is just not read
+                    xmp = {}
+                n_frames = getattr(im, "n_frames", 1)
+                if fmt == "JPEG":
+                    im.draft("RGB", (WORK_SIZE, WORK_SIZE))
+                im.load()
+                work = _to_rgb(im)
+                orientation = exif.get(0x0112) if exif else None
+                if orientation in _TRANSPOSE:
+                    work = work.transpose(_TRANSPOSE[orientation])
+                work.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
+    except DecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DecodeError("declared size is too large to open safely (possible decompression bomb)") from None
+    except Image.UnidentifiedImageError:
+        raise DecodeError("not an image file Pillow can identify") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DecodeError(f"cannot decode: {exc}") from None
+    return Decoded(
+        path=path, file=file, format=fmt, mode=mode,
+        original_size=_oriented_size(size, exif), image=work,
+        info=info, exif=exif, xmp=xmp, n_frames=n_frames,
+    )

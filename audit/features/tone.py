@@ -1,0 +1,28 @@
+"""Basic tone and colour statistics of the whole frame (the face-aware measures live elsewhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .decode import Decoded
+
+
+def extract(d: Decoded) -> dict[str, Any]:
+    rgb = np.asarray(d.image, dtype=np.float32) / 255.0
+    luma = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
+    mx, mn = rgb.max(axis=2), rgb.min(axis=2)
+    sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1e-6), 0.0)
+    means = rgb.reshape(-1, 3).mean(axis=0)
+    return {
+        "luma_mean": round(float(luma.mean()), 4),
+        "luma_std": round(float(luma.std()), 4),
+        "clip_dark": round(float((luma < 0.02).mean()), 4),
+        "clip_bright": round(float((luma > 0.98).mean()), 4),
+        "saturation_mean": round(float(sat.mean()), 4),
+        "is_greyscale": bool(float(sat.mean()) < 0.02),
+        "mean_r": round(float(means[0]), 4),
+        "mean_g": round(float(means[1]), 4),
+        "mean_b": round(float(means[2]), 4),
+    }

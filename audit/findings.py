@@ -1,0 +1,50 @@
+"""The Finding: the one shape every check produces and every output consumes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+CATEGORIES: tuple[str, ...] = ("data", "stale", "consistency", "ai", "role", "duplicate")
+
+
+def severity_rank(severity: str) -> int:
+    """Order severities so that `--fail-on` and sorting can compare them."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass
+class Finding:
+    """One thing wrong (or worth knowing) about a photo, a person or the data.
+
+    `evidence` holds the measured values behind the message so that a reader, or a tool, can
+    check the claim instead of trusting it.
+    """
+
+    code: str
+    name: str
+    category: str
+    severity: str
+    message: str
+    employee_id: str | None = None
+    file: str | None = None
+    related_files: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    recommendation: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"finding {self.code}: unknown severity {self.severity!r}")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"finding {self.code}: unknown category {self.category!r}")
+
+    @property
+    def key(self) -> str:
+        """A stable identity across runs: same rule, same subject, same file."""
+        return f"{self.code}|{self.employee_id or ''}|{self.file or ''}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["key"] = self.key
+        return d

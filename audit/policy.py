@@ -1,0 +1,176 @@
+"""The policy: every threshold, rule severity and cost the audit uses, from one TOML file.
+
+The default file is also the schema: a user's policy may only set keys the default has, with
+values of the same type. That keeps the error messages exact ("file: key: expected ...") without
+a second description of the format to keep in step.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .findings import CATEGORIES, SEVERITIES
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "employee_id", "name", "first_name", "last_name", "title", "department", "email",
+    "photo", "photo_date", "photo_source", "client_facing", "seniority", "platforms",
+)
+
+# Tables whose keys are the user's to choose (not checked against the default's keys).
+_FREE_TABLES = {"columns"}
+
+
+class PolicyError(ValueError):
+    """A policy file is unreadable or has a bad key or value; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    severity: str
+    enabled: bool
+    summary: str
+    recommendation: str
+
+
+class Policy:
+    """A loaded, validated policy. `data` is the merged TOML; `rules` the rule catalogue."""
+
+    def __init__(self, data: dict[str, Any], source: str, base_dir: Path | None = None) -> None:
+        self.data = data
+        self.source = source
+        self.base_dir = base_dir
+        self.rules: dict[str, Rule] = {
+            code: Rule(code=code, **{k: v for k, v in entry.items()})
+            for code, entry in data["rules"].items()
+        }
+
+    def __getitem__(self, section: str) -> Any:
+        return self.data[section]
+
+    def rule(self, code: str) -> Rule:
+        return self.rules[code]
+
+
+def default_policy_text() -> str:
+    return resources.files("audit").joinpath("rules", "default.toml").read_text(encoding="utf-8")
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _merge(default: dict[str, Any], user: dict[str, Any], source: str, path: str = "") -> None:
+    """Merge `user` into `default` in place, refusing keys and types the default does not have."""
+    for key, value in user.items():
+        dotted = f"{path}.{key}" if path else key
+        if path in _FREE_TABLES:
+            default[key] = value
+            continue
+        if key not in default:
+            known = ", ".join(sorted(default)) or "none"
+            raise PolicyError(f"{source}: unknown key '{dotted}' (known here: {known})")
+        if not _same_type(default[key], value):
+            raise PolicyError(
+                f"{source}: key '{dotted}' must be {_type_name(default[key])}, got {value!r}"
+            )
+        if isinstance(value, dict) and dotted not in _FREE_TABLES:
+            _merge(default[key], value, source, dotted)
+        else:
+            default[key] = value
+
+
+def _validate(data: dict[str, Any], source: str) -> None:
+    """Check the values a type check cannot: ranges, enumerations, orderings."""
+    for code, rule in data["rules"].items():
+        if rule["severity"] not in SEVERITIES:
+            raise PolicyError(
+                f"{source}: key 'rules.{code}.severity' must be one of {', '.join(SEVERITIES)}, "
+                f"got {rule['severity']!r}"
+            )
+        if rule["category"] not in CATEGORIES:
+            raise PolicyError(f"{source}: key 'rules.{code}.category' must be one of {', '.join(CATEGORIES)}")
+    for source_kind, ages in data["staleness"].items():
+        for k in ("warn", "refresh"):
+            if ages[k] <= 0:
+                raise PolicyError(f"{source}: key 'staleness.{source_kind}.{k}' must be > 0, got {ages[k]}")
+        if ages["warn"] > ages["refresh"]:
+            raise PolicyError(
+                f"{source}: key 'staleness.{source_kind}.warn' ({ages['warn']}) must not exceed "
+                f"'refresh' ({ages['refresh']})"
+            )
+    for k in ("suspect_score", "declared_score", "provenance_score"):
+        if not 0 <= data["ai"][k] <= 1:
+            raise PolicyError(f"{source}: key 'ai.{k}' must be between 0 and 1, got {data['ai'][k]}")
+    dup = data["duplicates"]
+    for k in ("same_image", "review"):
+        if not (isinstance(dup[k], int) and 0 <= dup[k] <= 64):
+            raise PolicyError(f"{source}: key 'duplicates.{k}' must be a whole number 0-64, got {dup[k]!r}")
+    if dup["same_image"] > dup["review"]:
+        raise PolicyError(f"{source}: key 'duplicates.same_image' must not exceed 'duplicates.review'")
+    for name, cost in data["costs"].items():
+        if not isinstance(cost, dict):
+            continue
+        for k, v in cost.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
+                raise PolicyError(f"{source}: key 'costs.{name}.{k}' must be >= 0, got {v}")
+        if cost.get("low", 0) > cost.get("high", 0):
+            raise PolicyError(f"{source}: key 'costs.{name}.low' must not exceed 'high'")
+    for header, canonical in data["columns"].items():
+        if canonical not in CANONICAL_COLUMNS:
+            raise PolicyError(
+                f"{source}: key 'columns.{header}' maps to {canonical!r}; expected one of "
+                f"{', '.join(CANONICAL_COLUMNS)}"
+            )
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load the default policy, with a user's file merged over it when `path` is given."""
+    data = _parse(default_policy_text(), "default policy")
+    if path is None:
+        _validate(data, "default policy")
+        return Policy(data, "default")
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: policy file is not UTF-8 text") from None
+    user = _parse(text, str(path))
+    merged = copy.deepcopy(data)
+    _merge(merged, user, str(path))
+    _validate(merged, str(path))
+    return Policy(merged, str(path), base_dir=path.parent)
