@@ -29,7 +29,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
 FEATURE_VERSION = 1
 
 
-def extract_one(root: str, file: str) -> dict[str, Any]:
+def extract_one(root: str, file: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`."""
     path = Path(root) / file
     row: dict[str, Any] = {"file": file, "error": None, "feature_errors": None}
@@ -43,6 +43,7 @@ def extract_one(root: str, file: str) -> dict[str, Any]:
         return row
     try:
         decoded = decode(path, file)
+        decoded.options = dict(options or {})
     except DecodeError as exc:
         row["error"] = str(exc)
         return row
@@ -62,7 +63,7 @@ def extract_one(root: str, file: str) -> dict[str, Any]:
     return row
 
 
-def _extract_star(args: tuple[str, str]) -> dict[str, Any]:
+def _extract_star(args: tuple[str, str, dict[str, Any] | None]) -> dict[str, Any]:
     return extract_one(*args)
 
 
@@ -76,9 +77,10 @@ def extract_all(
     jobs: int = 1,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Feature rows for `files`, in the order given. `jobs > 1` uses processes."""
-    tasks = [(str(root), f) for f in files]
+    tasks = [(str(root), f, options) for f in files]
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             yield _extract_star(t)

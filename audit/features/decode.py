@@ -40,6 +40,8 @@ class Decoded:
     exif: Image.Exif | None = None
     xmp: dict[str, Any] = field(default_factory=dict)
     n_frames: int = 1
+    # Run options a measure may need (e.g. "ai_model": path of a user-supplied ONNX detector).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 # EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose).
