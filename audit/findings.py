@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 CATEGORIES: tuple[str, ...] = ("data", "stale", "consistency", "ai", "role", "duplicate")
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe plain Python: numpy scalars unwrapped, NaN/inf as None, tuples as lists."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            value = value.tolist()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    return value
 
 
 def severity_rank(severity: str) -> int:
@@ -38,6 +55,7 @@ class Finding:
             raise ValueError(f"finding {self.code}: unknown severity {self.severity!r}")
         if self.category not in CATEGORIES:
             raise ValueError(f"finding {self.code}: unknown category {self.category!r}")
+        self.evidence = plain(self.evidence)
 
     @property
     def key(self) -> str:

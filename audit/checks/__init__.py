@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..findings import Finding
+from ..findings import Finding, severity_rank
 from ..policy import Policy
+from ..staff import StaffIssue
 
 
 @dataclass
@@ -28,6 +29,7 @@ class CheckContext:
     photos: pd.DataFrame
     policy: Policy
     as_of: date
+    issues: list[StaffIssue] = field(default_factory=list)  # from reading the CSV and folder
     findings: list[Finding] = field(default_factory=list)
 
     def emit(
@@ -47,8 +49,6 @@ class CheckContext:
         rule = self.policy.rule(code)
         if not rule.enabled:
             return None
-        from ..findings import severity_rank
-
         sev = rule.severity
         if severity is not None and severity_rank(severity) < severity_rank(sev):
             sev = severity
@@ -75,8 +75,7 @@ def check(name: str, codes: list[str]) -> Callable[[CheckFn], CheckFn]:
 
 
 def run_checks(ctx: CheckContext) -> list[Finding]:
-    """Run every registered check. Rules whose code is unknown to the policy are a programming
-    error and fail loudly in tests (test_rules checks the catalogue and the registry agree)."""
+    """Run every registered check, in registration order."""
     # Imported here so that registering happens once, in one known order.
     from . import ai, data, duplicates, role, stale  # noqa: F401
 

@@ -1,0 +1,36 @@
+"""Suspected AI: provenance (near-certain) and forensics (probabilistic) kept apart, and the
+declared source checked against what the file says."""
+
+from __future__ import annotations
+
+from . import CheckContext, check
+
+
+@check("ai", codes=["AI001", "AI002", "AI003", "AI004"])
+def ai_evidence(ctx: CheckContext) -> None:
+    suspect = ctx.policy["ai"]["suspect_score"]
+    declared = dict(zip(ctx.staff["employee_id"], ctx.staff["photo_source"]))
+    names = dict(zip(ctx.staff["employee_id"], ctx.staff["name"]))
+    for rec in ctx.photos.to_dict("records"):
+        if rec.get("error"):
+            continue
+        eid, file = rec.get("employee_id"), rec["file"]
+        who = f"{names.get(eid) or eid} ({eid})" if eid else file
+        source = declared.get(eid) if rec.get("is_primary") else None
+        basis, score = rec.get("ai_basis"), rec.get("ai_score")
+        evidence = {"ai_score": score, "ai_basis": basis, "reasons": rec.get("ai_reasons"),
+                    "generator": rec.get("prov_generator"), "declared_source": source}
+        if basis == "provenance" and score is not None and score >= suspect:
+            ctx.emit("AI001", f"{who}: {file} carries AI provenance — {rec.get('ai_reasons')}",
+                     employee_id=eid, file=file, evidence=evidence)
+            if source in ("photographer", "self"):
+                ctx.emit("AI002", f"{who}: the staff CSV says the photo is from a {source}, but the file's "
+                         f"provenance says it was made by a generative AI", employee_id=eid, file=file,
+                         evidence=evidence)
+        elif basis == "forensic" and score is not None and score >= suspect:
+            ctx.emit("AI003", f"{who}: forensic analysis gives {score:.0%} likelihood of AI generation "
+                     f"({rec.get('ai_reasons')}); this is a request for review, not a verdict",
+                     employee_id=eid, file=file, evidence=evidence)
+        if source == "ai" and basis != "provenance":
+            ctx.emit("AI004", f"{who}: declared AI photo; the file itself carries no AI provenance",
+                     employee_id=eid, file=file, evidence=evidence)

@@ -1,0 +1,149 @@
+"""The command line. Only this module knows about Click and exit codes: the core raises plain
+exceptions, and here they become one-line messages with exit status 2."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .findings import SEVERITIES, severity_rank
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def _parse_formats(value: str) -> tuple[str, ...]:
+    from .report.write import FORMATS
+
+    parts = tuple(dict.fromkeys(p.strip().lower() for p in value.split(",") if p.strip()))
+    bad = [p for p in parts if p not in FORMATS]
+    if bad or not parts:
+        raise click.BadParameter(f"{', '.join(bad) or value!r} is not a format; choose from {', '.join(FORMATS)}",
+                                 param_hint="'--format'")
+    return parts
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD", param_hint="'--as-of'") from None
+
+
+class _Progress:
+    """A progress bar on stderr for the photo stage, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty() and total:
+            self.bar = click.progressbar(length=total, label="Auditing photos", file=sys.stderr)
+            self.bar.__enter__()
+
+    def step(self, n: int) -> None:
+        if self.bar:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="headshot-audit")
+def cli() -> None:
+    """Audit a staff headshot portfolio: stale, inconsistent, AI-generated, duplicated and
+    misused photos, with a PDF recommendation report."""
+
+
+@cli.command()
+@click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Staff CSV. Default: PORTFOLIO/staff.csv.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy TOML file (a copy of rules/default.toml with your changes).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("audit-report"),
+              show_default=True, help="Output folder (created if missing).")
+@click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
+              help="Comma-separated outputs: pdf, html, json, csv.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date for photo ages. Default: today.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel worker processes for the photo stage. Default: all cores.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
+              help="Exit 1 if any finding is at or above this severity.")
+@click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder with your own report.html / report.css; package templates fill the rest.")
+def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
+        as_of: str | None, jobs: int | None, fail_on: str | None, template_dir: Path | None) -> None:
+    """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
+    from .features import default_jobs
+    from .inventory import InventoryError
+    from .pipeline import AuditConfig, run_audit
+    from .policy import PolicyError
+    from .report.atomic import OutputError
+    from .report.render import ReportError
+    from .report.write import write_outputs
+    from .staff import StaffError
+
+    fmt = _parse_formats(formats)
+    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
+                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir)
+    progress = _Progress()
+    try:
+        result = run_audit(config, progress=progress.step, on_start=progress.start)
+        progress.close()
+        written = write_outputs(result, out_dir, fmt, template_dir)
+    except (PolicyError, StaffError, InventoryError, OutputError, ReportError) as exc:
+        progress.close()
+        raise click.ClickException(str(exc)) from None
+    s = result.summary()
+    sev = s["by_severity"]
+    click.echo(f"Audited {s['photos']} photos for {s['staff']} staff: {s['findings']} findings "
+               f"({sev['critical']} critical, {sev['high']} high, {sev['medium']} medium, {sev['low']} low, "
+               f"{sev['info']} info).", err=True)
+    for path in written:
+        click.echo(f"  wrote {path}", err=True)
+    worst = result.worst_severity()
+    if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Show the rules as this policy file sets them.")
+def rules(policy_path: Path | None) -> None:
+    """List every rule: code, severity, category and what it checks."""
+    from .policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+    for code, r in sorted(policy.rules.items()):
+        state = "" if r.enabled else "  (disabled)"
+        click.echo(f"{code}  {r.severity:<8} {r.category:<11} {r.name}{state}")
+        click.echo(f"        {r.summary}")
+
+
+def main() -> None:
+    """Console entry point: Click's own usage errors exit 2, as do ours (ClickException)."""
+    try:
+        cli.main(prog_name="headshot-audit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; earlier outputs were left as they were.", err=True)
+        sys.exit(130)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,137 @@
+"""The audit, end to end: inventory -> features -> checks -> recommendations.
+
+Data flows one way. This module only wires the stages together; each stage lives in its own
+module and knows nothing of the ones after it. Rendering the outputs is `audit.report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .ai_evidence import score_photos
+from .checks import CheckContext, run_checks
+from .features import FEATURE_VERSION, extract_all
+from .findings import Finding, severity_rank
+from .inventory import Inventory, build_inventory
+from .policy import Policy, load_policy
+from .recommend import Recommendation, budget, recommend
+from .staff import StaffError, read_staff
+from .tables import nulls_to_none
+
+
+@dataclass
+class AuditConfig:
+    portfolio: Path
+    staff_csv: Path | None = None  # default: PORTFOLIO/staff.csv
+    policy_path: Path | None = None
+    as_of: date = field(default_factory=date.today)
+    jobs: int = 1
+    out_dir: Path | None = None  # excluded from the photo scan when inside the portfolio
+    options: dict[str, Any] = field(default_factory=dict)  # passed to feature extractors
+    executor: Executor | None = None
+
+
+@dataclass
+class AuditResult:
+    config: AuditConfig
+    policy: Policy
+    inventory: Inventory
+    photos: pd.DataFrame
+    findings: list[Finding]
+    recommendations: list[Recommendation]
+    budget: dict[str, Any]
+    column_map: dict[str, str]
+
+    @property
+    def staff(self) -> pd.DataFrame:
+        return self.inventory.staff
+
+    def worst_severity(self) -> str | None:
+        return max((f.severity for f in self.findings), key=severity_rank, default=None)
+
+    def summary(self) -> dict[str, Any]:
+        """The key numbers, computed once for every output."""
+        photos = self.photos
+        readable = photos[photos["error"].isna()] if "error" in photos else photos
+        by_sev = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
+        by_cat: dict[str, int] = {}
+        for f in self.findings:
+            by_sev[f.severity] += 1
+            by_cat[f.category] = by_cat.get(f.category, 0) + 1
+        staff = self.staff
+        capture = dict(zip(photos["file"], photos["capture_date"])) if "capture_date" in photos else {}
+        ages = [
+            (self.config.as_of - date.fromisoformat(d)).days / (365.25 / 12)
+            for d in (p.photo_date or capture.get(p.file) for p in staff.itertuples(index=False))
+            if isinstance(d, str)
+        ]
+        primary = readable[readable["is_primary"]] if "is_primary" in readable else readable
+        suspect = self.policy["ai"]["suspect_score"]
+        ai_flags = primary["ai_score"].fillna(0) >= suspect if "ai_score" in primary else pd.Series([], dtype=bool)
+        confirmed = primary["ai_basis"].isin(["provenance", "declared"]) & ai_flags if len(primary) else ai_flags
+        return {
+            "staff": int(len(staff)),
+            "photos": int(len(photos)),
+            "photos_readable": int(len(readable)),
+            "staff_with_photo": int(staff["file"].notna().sum()),
+            "findings": len(self.findings),
+            "by_severity": by_sev,
+            "by_category": by_cat,
+            "ai_photos": int(ai_flags.sum()),
+            "ai_confirmed": int(confirmed.sum()),
+            "ai_share": round(float(ai_flags.mean()), 4) if len(primary) else 0.0,
+            "median_age_months": round(float(pd.Series(ages).median()), 1) if ages else None,
+            "dated_photos": len(ages),
+            "consistency_score": _set_consistency(readable),
+        }
+
+
+def _set_consistency(photos: pd.DataFrame) -> float | None:
+    if "consistency_score" not in photos:
+        return None
+    s = pd.to_numeric(photos["consistency_score"], errors="coerce").dropna()
+    return round(float(s.mean()), 1) if len(s) else None
+
+
+def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
+              on_start: Callable[[int], None] | None = None) -> AuditResult:
+    """Run the whole audit. Raises PolicyError, StaffError or InventoryError for unusable input;
+    everything else wrong with a photo or a row becomes a finding."""
+    policy = load_policy(config.policy_path)
+    portfolio = Path(config.portfolio)
+    staff_csv = config.staff_csv or portfolio / "staff.csv"
+    if not staff_csv.is_file():
+        raise StaffError(f"{staff_csv}: staff CSV not found (pass --staff CSV)")
+    staff = read_staff(staff_csv, policy["columns"], as_of=config.as_of)
+    inventory = build_inventory(portfolio, staff, exclude=config.out_dir)
+
+    files = list(inventory.photos["file"])
+    if on_start:
+        on_start(len(files))
+    rows = list(extract_all(inventory.root, files, jobs=config.jobs, executor=config.executor,
+                            progress=progress, options=config.options))
+    features = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"file": [], "error": []})
+    photos = inventory.photos.merge(features, on="file", how="left")
+    photos = nulls_to_none(photos)
+    photos = score_photos(photos, inventory.staff, policy)
+
+    ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=config.as_of,
+                       issues=inventory.issues)
+    findings = run_checks(ctx)
+    findings.sort(key=lambda f: (-severity_rank(f.severity), f.code, f.employee_id or "", f.file or ""))
+    recs = recommend(inventory.staff, findings, policy)
+    return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
+                       recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map)
+
+
+def audit_metadata(result: AuditResult) -> dict[str, Any]:
+    return {"tool": "headshot-audit", "version": __version__, "feature_version": FEATURE_VERSION,
+            "policy": result.policy.source}

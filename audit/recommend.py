@@ -1,0 +1,148 @@
+"""Recommendations: one action per person, with the reason and an estimated cost, and a budget.
+
+Actions, most urgent first: retake (with a photographer), refresh (a new AI or self photo is
+enough for this role), fix (re-crop or clean the background of the existing photo), review
+(a person must look: probabilistic or ambiguous evidence), keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from .checks.role import stakes
+from .findings import Finding, severity_rank
+from .policy import Policy
+
+ACTIONS = ("retake", "refresh", "fix", "review", "keep")
+ACTION_LABELS = {
+    "retake": "Retake with a photographer",
+    "refresh": "Refresh the photo",
+    "fix": "Fix crop or background",
+    "review": "Review",
+    "keep": "Keep",
+}
+# Consistency findings that editing the existing file can mend (measure families by rule name).
+FIXABLE_WORDS = ("crop", "framing", "aspect", "orientation", "backdrop", "background")
+
+
+@dataclass
+class Recommendation:
+    employee_id: str
+    name: str
+    action: str
+    priority: str  # the highest severity behind the action
+    reason: str
+    cost_low: float
+    cost_high: float
+    codes: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _cost(policy: Policy, item: str | None) -> tuple[float, float]:
+    if item is None:
+        return 0.0, 0.0
+    c = policy["costs"][item]
+    return float(c["low"]), float(c["high"])
+
+
+def _choose(person: Any, found: list[Finding], policy: Policy) -> tuple[str, str | None, list[Finding]]:
+    """(action, cost item, the findings that drove it)."""
+    blocking = [f for f in found if f.severity != "info"]
+    if not blocking:
+        return "keep", None, []
+    codes = {f.code for f in blocking}
+    high_stakes = bool(stakes(person, policy)) or bool(
+        set((person.platforms or "").split(";")) & set(policy["stakes"]["large_display_platforms"]))
+
+    def drivers(*cs: str) -> list[Finding]:
+        return [f for f in blocking if f.code in cs]
+
+    confirmed_ai = [f for f in blocking if f.code in ("ROL001", "ROL002") and f.evidence.get("ai_basis") != "forensic"]
+    if confirmed_ai or "AI002" in codes:
+        return "retake", "photographer_session", confirmed_ai + drivers("AI002")
+    if codes & {"DAT001", "DAT003", "DAT007", "DAT004", "DUP001"}:
+        item = "photographer_session" if high_stakes or person.photo_source != "ai" else "ai_service"
+        return "retake", item, drivers("DAT001", "DAT003", "DAT007", "DAT004", "DUP001")
+    if "STL001" in codes:
+        if person.photo_source in ("ai", "self") and not high_stakes:
+            return "refresh", "ai_service", drivers("STL001")
+        return "retake", "photographer_session", drivers("STL001")
+    consistency = [f for f in blocking if f.category == "consistency" and severity_rank(f.severity) >= severity_rank("medium")]
+    if consistency:
+        if all(any(w in f.name for w in FIXABLE_WORDS) for f in consistency):
+            return "fix", "photo_fix", consistency
+        return "retake", "photographer_session", consistency
+    review = [f for f in blocking if f.code in ("AI003", "DUP002", "ROL001", "ROL002")]
+    if review:
+        return "review", None, review
+    return "keep", None, blocking
+
+
+def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> list[Recommendation]:
+    by_person: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.employee_id:
+            by_person.setdefault(f.employee_id, []).append(f)
+    recs = []
+    for person in staff.itertuples(index=False):
+        found = by_person.get(person.employee_id, [])
+        action, item, why = _choose(person, found, policy)
+        low, high = _cost(policy, item)
+        if why:
+            top = max(why, key=lambda f: severity_rank(f.severity))
+            priority = top.severity
+            reason = top.message
+            if len(why) > 1:
+                reason += f" (+{len(why) - 1} more)"
+        else:
+            priority = "info"
+            minor = [f for f in found if f.severity != "info"]
+            reason = ("; ".join(f.name for f in minor) + " (minor; no action needed now)") if minor else "no problems found"
+        recs.append(Recommendation(person.employee_id, person.name, action, priority, reason, low, high,
+                                   sorted({f.code for f in why})))
+    order = {a: i for i, a in enumerate(ACTIONS)}
+    recs.sort(key=lambda r: (order[r.action], -severity_rank(r.priority), r.name or r.employee_id))
+    return recs
+
+
+def budget(recs: list[Recommendation], policy: Policy) -> dict[str, Any]:
+    """Totals by action, and the comparisons the article makes: cost per year of use, and a
+    group photo day when many people need a photographer."""
+    costs = policy["costs"]
+    by_action = {a: {"count": 0, "low": 0.0, "high": 0.0} for a in ACTIONS}
+    for r in recs:
+        b = by_action[r.action]
+        b["count"] += 1
+        b["low"] += r.cost_low
+        b["high"] += r.cost_high
+    total_low = sum(b["low"] for b in by_action.values())
+    total_high = sum(b["high"] for b in by_action.values())
+    retakes = by_action["retake"]["count"]
+    day = costs["group_photo_day"]
+    photo_day = None
+    if retakes >= day["min_people"]:
+        day_low = day["low"] + day["per_person"] * retakes
+        day_high = day["high"] + day["per_person"] * retakes
+        photo_day = {"people": retakes, "low": day_low, "high": day_high,
+                     "individual_low": by_action["retake"]["low"], "individual_high": by_action["retake"]["high"],
+                     "cheaper": day_high < by_action["retake"]["low"] or (day_low + day_high) < (by_action["retake"]["low"] + by_action["retake"]["high"])}
+
+    def per_year(item: str) -> float:
+        c = costs[item]
+        months = c["useful_life_months"] or 12
+        return round((c["low"] + c["high"]) / 2 / (months / 12), 2)
+
+    return {
+        "currency": costs["currency"],
+        "by_action": by_action,
+        "total_low": total_low,
+        "total_high": total_high,
+        "photo_day": photo_day,
+        "cost_per_year": {"photographer_session": per_year("photographer_session"), "ai_service": per_year("ai_service")},
+        "sources": {k: costs[k] for k in ("ai_service", "photographer_session", "group_photo_day")},
+    }

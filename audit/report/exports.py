@@ -1,0 +1,71 @@
+"""Machine-readable exports: audit.json (the stable contract), findings.csv, photos.csv."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from ..findings import plain
+from ..pipeline import AuditResult, audit_metadata
+
+SCHEMA_VERSION = 1
+# Cells starting with these are formulas to a spreadsheet (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def photo_records(result: AuditResult) -> list[dict[str, Any]]:
+    return [plain(r) for r in result.photos.to_dict("records")]
+
+
+def to_json(result: AuditResult) -> str:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": result.config.as_of.isoformat(),
+        "generated_by": audit_metadata(result),
+        "summary": result.summary(),
+        "photos": photo_records(result),
+        "findings": [f.to_dict() for f in result.findings],
+        "staff": [plain(r) for r in result.staff.to_dict("records")],
+        "recommendations": [r.to_dict() for r in result.recommendations],
+        "budget": result.budget,
+    }
+    return json.dumps(plain(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas: a leading quote makes Excel and LibreOffice show text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    frame.map(safe_cell).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def findings_csv(result: AuditResult) -> str:
+    names = dict(zip(result.staff["employee_id"], result.staff["name"]))
+    actions = {r.employee_id: r.action for r in result.recommendations}
+    rows = [{
+        "severity": f.severity, "code": f.code, "name": f.name, "category": f.category,
+        "employee_id": f.employee_id, "person": names.get(f.employee_id, ""), "file": f.file,
+        "related_files": ";".join(f.related_files), "message": f.message,
+        "recommendation": f.recommendation, "action": actions.get(f.employee_id, ""),
+        "evidence": json.dumps(plain(f.evidence), ensure_ascii=False, sort_keys=True),
+    } for f in result.findings]
+    cols = ["severity", "code", "name", "category", "employee_id", "person", "file", "related_files",
+            "message", "recommendation", "action", "evidence"]
+    return _csv(pd.DataFrame.from_records(rows, columns=cols))
+
+
+def photos_csv(result: AuditResult) -> str:
+    return _csv(pd.DataFrame.from_records(photo_records(result)))
+
+
+def actions_csv(result: AuditResult) -> str:
+    return _csv(pd.DataFrame.from_records([r.to_dict() | {"codes": ";".join(r.codes)} for r in result.recommendations]))
