@@ -60,7 +60,8 @@ def xmp_packet(fields: dict[str, str], form: str = "attribute") -> str:
     `form="attribute"` writes `prefix:Name="value"` on rdf:Description (what most tools write);
     `form="element"` writes `<prefix:Name>value</prefix:Name>` (also valid RDF, written by some
     tools, e.g. exiftool for long values); `form="alt"` wraps each value in an rdf:Alt language
-    alternative (how dc:description, dc:rights and photoshop fields are often stored).
+    alternative (how dc:description, dc:rights and photoshop fields are often stored);
+    `form="resource"` writes `<prefix:Name rdf:resource="value"/>` (for URI values).
     """
     prefixes = sorted({k.split(":", 1)[0] for k in fields})
     ns = " ".join(f"xmlns:{p}={quoteattr(_NS.get(p, 'http://example.invalid/' + p + '/'))}" for p in prefixes)
@@ -68,7 +69,9 @@ def xmp_packet(fields: dict[str, str], form: str = "attribute") -> str:
         attrs = " ".join(f"{k}={quoteattr(str(v))}" for k, v in fields.items())
         body = f'<rdf:Description rdf:about="" {ns} {attrs}/>'
     else:
-        if form == "alt":
+        if form == "resource":  # <prefix:Name rdf:resource="uri"/>, how URIs are often written
+            inner = "".join(f"<{k} rdf:resource={quoteattr(str(v))}/>" for k, v in fields.items())
+        elif form == "alt":
             inner = "".join(f'<{k}><rdf:Alt><rdf:li xml:lang="x-default">{escape(str(v))}</rdf:li></rdf:Alt></{k}>'
                             for k, v in fields.items())
         else:
