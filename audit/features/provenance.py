@@ -472,8 +472,68 @@ def _context(anchors: str):
 
 
 def _has_c2pa_container(data: bytes) -> bool:
-    """Cheap pre-check: JUMBF boxes (JPEG APP11, WebP/HEIF/TIFF) or the PNG caBX chunk."""
+    """Cheap pre-check on bytes: JUMBF boxes (JPEG APP11, WebP/HEIF/TIFF) or the PNG caBX chunk."""
     return b"jumb" in data or b"caBX" in data or b"c2pa" in data
+
+
+def _c2pa_container(path: Path, fmt: str) -> bool | None:
+    """Whether the file has a C2PA container, from its segment/chunk headers only (no full read).
+
+    JPEG: an APP11 segment with a JUMBF box before the first scan; PNG: a caBX chunk; WebP: a
+    C2PA chunk. None for other formats (the caller then searches the bytes)."""
+    try:
+        with open(path, "rb") as fh:
+            if fmt in ("JPEG", "MPO"):
+                if fh.read(2) != b"\xff\xd8":
+                    return None
+                for _ in range(4096):
+                    head = fh.read(4)
+                    if len(head) < 4 or head[0] != 0xFF:
+                        return False
+                    marker, length = head[1], int.from_bytes(head[2:4], "big")
+                    if marker == 0xFF:  # fill byte
+                        fh.seek(-3, 1)
+                        continue
+                    if marker == 0xDA or marker == 0xD9 or length < 2:  # start of scan / end
+                        return False
+                    if marker == 0xEB:  # APP11: JUMBF ("JP", instance, sequence, box with 'jumb')
+                        body = fh.read(min(length - 2, 64))
+                        if body[:2] == b"JP" and b"jumb" in body:
+                            return True
+                        fh.seek(length - 2 - len(body), 1)
+                    else:
+                        fh.seek(length - 2, 1)
+                return False
+            if fmt == "PNG":
+                if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+                    return None
+                for _ in range(100_000):
+                    head = fh.read(8)
+                    if len(head) < 8:
+                        return False
+                    length, ctype = int.from_bytes(head[:4], "big"), head[4:]
+                    if ctype == b"caBX":
+                        return True
+                    if ctype == b"IEND":
+                        return False
+                    fh.seek(length + 4, 1)
+                return False
+            if fmt == "WEBP":
+                head = fh.read(12)
+                if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+                    return None
+                for _ in range(100_000):
+                    chunk = fh.read(8)
+                    if len(chunk) < 8:
+                        return False
+                    if chunk[:4] == b"C2PA":
+                        return True
+                    size = int.from_bytes(chunk[4:], "little")
+                    fh.seek(size + (size & 1), 1)
+                return False
+    except OSError:
+        return None
+    return None
 
 
 def _agent_name(agent: Any) -> str | None:
@@ -522,14 +582,19 @@ def _c2pa_generator(claim: str | None, agents: list[str]) -> str | None:
 
 def read_c2pa(d: Decoded, ev: _Evidence, out: dict[str, Any]) -> None:
     remote = ev.remote_manifest
+    fmt = (d.format or "").upper()
+    found = _c2pa_container(d.path, fmt)
+    if found is False and not remote:
+        return
     try:
         if d.path.stat().st_size > _FILE_LIMIT:
+            out["c2pa_error"] = "file too large to check for C2PA"
             return
         data = d.path.read_bytes()
     except OSError as exc:
         out["c2pa_error"] = _cap(f"cannot read file: {exc}")
         return
-    if not _has_c2pa_container(data) and not remote:
+    if found is None and not _has_c2pa_container(data) and not remote:
         return
     try:
         import c2pa
@@ -538,7 +603,7 @@ def read_c2pa(d: Decoded, ev: _Evidence, out: dict[str, Any]) -> None:
         return
     anchors = _trust_anchors(d)
     try:
-        reader = c2pa.Reader(_MIME.get(d.format.upper(), None), io.BytesIO(data), context=_context(anchors))
+        reader = c2pa.Reader(_MIME.get(fmt), io.BytesIO(data), context=_context(anchors))
     except Exception as exc:
         msg = str(exc)
         if "ManifestNotFound" in type(exc).__name__ or "no JUMBF data found" in msg or "ManifestNotFound" in msg:
