@@ -1,0 +1,232 @@
+"""The look of a headshot: backdrop, exposure, light, colour, sharpness, compression, size and shape.
+
+Regions come from the face box of `face.detect` (computed once per photo):
+- the *backdrop* is the part of the frame above the shoulders and outside an enlarged head box
+  (hair and ears included); without a face it is the top fifth of the frame, and when a tight
+  crop leaves almost nothing beside the head, the two top corners (10% x 10%);
+- the *face* is the central part of the face box (forehead to mouth, cheek to cheek), which holds
+  skin, not hair or backdrop.
+
+Colour is measured in CIELAB (D65), converted from sRGB here in numpy. Lightness L* runs 0-100;
+a* is green(-)/red(+), b* blue(-)/yellow(+); chroma C* = hypot(a*, b*).
+
+Columns (None where the region is missing):
+- `backdrop_L`, `backdrop_a`, `backdrop_b`, `backdrop_hex`: median colour of the backdrop.
+- `backdrop_nonuniformity`: mean Scharr gradient magnitude of luminance over the backdrop, in
+  luminance units (0-1) per pixel at a 384 px scale; lower is more uniform (OFIQ's measure).
+- `backdrop_spread_L`: spread (p90 - p10) of backdrop L*; a gradient or a busy room raises it.
+- `face_L`: mean L* of the face; `face_luma`: mean linear luminance Y (0-1) of the face.
+- `face_clip_dark`, `face_clip_bright`: share of face pixels at 0-25 / 247-255 (8-bit luma).
+- `face_entropy`: entropy (bits) of the face's 8-bit luma histogram (OFIQ's dynamic range).
+- `light_balance`: (right - left) / (right + left) of the face halves' mean Y; 0 = even light,
+  positive = brighter on the picture's right.
+- `light_ratio`: bright side / dark side mean Y of the face (a lighting ratio, >= 1).
+- `face_a`, `face_b`: mean a*, b* of the face (OFIQ's natural-colour measure).
+- `cast_a`, `cast_b`: mean a*, b* of the whole frame: a colour cast moves both.
+- `highlight_L`: L* of the frame's 99th percentile: where the top of the histogram sits. It
+  drops when a photo is under-exposed but not when only the backdrop is darker.
+- `chroma_mean`, `chroma_p95`: C* of the whole frame; `is_bw`: no colour anywhere (C* p95 < 4).
+- `sharpness`: log10 of (variance of the Laplacian / variance of the grey values) of the face box,
+  resampled to 128 px high so that big and small faces compare; dividing by the face's own
+  contrast keeps exposure and skin tone out of it.
+- `blockiness`: JPEG 8x8 grid strength (>1 = visible block edges); None when the working copy was
+  rescaled (the grid is then gone) or the file is not a JPEG.
+- `short_side_px`, `long_side_px`: original size; `aspect_ratio`: width / height;
+  `frame_orientation`: portrait, landscape or square (within 3%).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from . import face
+from .decode import Decoded
+
+COLOUR_SIZE = 384  # long side of the copy used for colour and backdrop measures
+SHARP_FACE_PX = 128  # face height the sharpness measure resamples to
+_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+_RGB2XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                     [0.2126729, 0.7151522, 0.0721750],
+                     [0.0193339, 0.1191920, 0.9503041]], dtype=np.float32)
+_XYZ2RGB = np.linalg.inv(_RGB2XYZ.astype(np.float64))
+
+
+def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
+    """sRGB values in 0-1 to linear light."""
+    rgb = np.asarray(rgb, dtype=np.float32)
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (..., 3) in 0-1 to CIELAB (D65), same shape."""
+    xyz = srgb_to_linear(rgb) @ _RGB2XYZ.T / _WHITE
+    eps = 216 / 24389
+    f = np.where(xyz > eps, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    L = 116 * f[..., 1] - 16
+    a = 500 * (f[..., 0] - f[..., 1])
+    b = 200 * (f[..., 1] - f[..., 2])
+    return np.stack([L, a, b], axis=-1)
+
+
+def lab_to_hex(L: float, a: float, b: float) -> str:
+    """A Lab colour as #rrggbb (clipped to the sRGB gamut)."""
+    fy = (L + 16) / 116
+    fx, fz = fy + a / 500, fy - b / 200
+    eps = 6 / 29
+
+    def finv(t: float) -> float:
+        return t ** 3 if t > eps else 3 * eps ** 2 * (t - 4 / 29)
+
+    xyz = np.array([finv(fx), finv(fy), finv(fz)]) * _WHITE.astype(np.float64)
+    lin = np.clip(_XYZ2RGB @ xyz, 0, 1)
+    srgb = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+    return "#" + "".join(f"{int(round(float(v) * 255)):02x}" for v in np.clip(srgb, 0, 1))
+
+
+def _r(v: float | None, n: int = 3) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), n)
+
+
+def _backdrop_mask(h: int, w: int, box: tuple[float, float, float, float] | None) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w]
+    yy = (yy + 0.5) / h
+    xx = (xx + 0.5) / w
+    if box is None:
+        return yy < 0.2
+    fx, fy, fw, fh = box
+    cx = fx + fw / 2
+    # head with hair: wider and taller than the Haar box; shoulders start just below the chin
+    head_x0, head_x1 = cx - 0.95 * fw, cx + 0.95 * fw
+    head_y0 = fy - 0.55 * fh
+    shoulders = fy + 1.05 * fh
+    outside_head = (xx < head_x0) | (xx > head_x1) | (yy < head_y0)
+    return outside_head & (yy < shoulders)
+
+
+def _blockiness(grey: np.ndarray) -> float | None:
+    """Mean luma step across 8-px block borders / mean step inside blocks (1 = no grid)."""
+    h, w = grey.shape
+    if h < 32 or w < 32:
+        return None
+    g = grey.astype(np.float32)
+    dx = np.abs(np.diff(g, axis=1))  # dx[:, i] = step between column i and i+1
+    dy = np.abs(np.diff(g, axis=0))
+    cols = np.arange(dx.shape[1])
+    rows = np.arange(dy.shape[0])
+    border_c, border_r = (cols % 8) == 7, (rows % 8) == 7
+    inside = (dx[:, ~border_c].mean() + dy[~border_r, :].mean()) / 2
+    across = (dx[:, border_c].mean() + dy[border_r, :].mean()) / 2
+    return float(across / max(inside, 1e-3))
+
+
+def extract(d: Decoded) -> dict[str, Any]:
+    geo = face.detect(d)
+    img = d.image
+    W, H = img.size
+    ow, oh = d.original_size
+    out: dict[str, Any] = {
+        "short_side_px": int(min(ow, oh)),
+        "long_side_px": int(max(ow, oh)),
+        "aspect_ratio": round(ow / oh, 4) if oh else None,
+        "frame_orientation": ("square" if abs(ow / max(oh, 1) - 1) <= 0.03 else
+                              "portrait" if oh > ow else "landscape"),
+    }
+
+    # colour and backdrop on a small copy
+    s = min(1.0, COLOUR_SIZE / max(W, H))
+    small = img if s >= 1.0 else img.resize((max(1, round(W * s)), max(1, round(H * s))), resample=2)
+    rgb = np.asarray(small, dtype=np.float32) / 255.0
+    lab = rgb_to_lab(rgb)
+    lin = srgb_to_linear(rgb)
+    Y = lin @ _RGB2XYZ[1]
+    sh, sw = Y.shape
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    out.update({
+        "cast_a": _r(lab[..., 1].mean(), 2),
+        "cast_b": _r(lab[..., 2].mean(), 2),
+        "highlight_L": _r(np.percentile(lab[..., 0], 99), 2),
+        "chroma_mean": _r(chroma.mean(), 2),
+        "chroma_p95": _r(np.percentile(chroma, 95), 2),
+        "is_bw": bool(np.percentile(chroma, 95) < 4.0),
+    })
+    mask = _backdrop_mask(sh, sw, geo.box)
+    if mask.sum() < 0.01 * mask.size:
+        # a tight crop leaves no backdrop beside the head: fall back to the two top corners
+        mask = np.zeros((sh, sw), bool)
+        ch, cw = max(2, int(0.1 * sh)), max(2, int(0.1 * sw))
+        mask[:ch, :cw] = mask[:ch, -cw:] = True
+    if mask.sum() >= 0.005 * mask.size:
+        bl = lab[mask]
+        med = np.median(bl, axis=0)
+        gx = cv2.Scharr(Y, cv2.CV_32F, 1, 0) / 32.0  # Scharr kernel weights sum to 32 per side
+        gy = cv2.Scharr(Y, cv2.CV_32F, 0, 1) / 32.0
+        grad = np.hypot(gx, gy)
+        inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        use = inner if inner.sum() > 50 else mask
+        p10, p90 = np.percentile(bl[:, 0], [10, 90])
+        out.update({
+            "backdrop_L": _r(med[0], 2), "backdrop_a": _r(med[1], 2), "backdrop_b": _r(med[2], 2),
+            "backdrop_hex": lab_to_hex(*map(float, med)),
+            "backdrop_nonuniformity": _r(grad[use].mean() * 1000, 3),  # x1000 for readable numbers
+            "backdrop_spread_L": _r(p90 - p10, 2),
+        })
+    else:
+        out.update({k: None for k in ("backdrop_L", "backdrop_a", "backdrop_b", "backdrop_hex",
+                                      "backdrop_nonuniformity", "backdrop_spread_L")})
+
+    face_keys = ("face_L", "face_luma", "face_clip_dark", "face_clip_bright", "face_entropy",
+                 "light_balance", "light_ratio", "face_a", "face_b", "sharpness")
+    if geo.box is None:
+        out.update({k: None for k in face_keys})
+    else:
+        fx, fy, fw, fh = geo.box
+        # skin region: forehead to mouth, inside the cheeks
+        x0, x1 = fx + 0.2 * fw, fx + 0.8 * fw
+        y0, y1 = fy + 0.2 * fh, fy + 0.85 * fh
+        # full-resolution face for exposure and sharpness
+        full = np.asarray(img)
+        X0, X1 = max(0, int(x0 * W)), min(W, int(np.ceil(x1 * W)))
+        Y0, Y1 = max(0, int(y0 * H)), min(H, int(np.ceil(y1 * H)))
+        crop = full[Y0:Y1, X0:X1]
+        c0, c1 = max(0, int(x0 * sw)), min(sw, int(np.ceil(x1 * sw)))
+        r0, r1 = max(0, int(y0 * sh)), min(sh, int(np.ceil(y1 * sh)))
+        flab, fY = lab[r0:r1, c0:c1], Y[r0:r1, c0:c1]
+        if crop.size == 0 or fY.size == 0:
+            out.update({k: None for k in face_keys})
+        else:
+            luma8 = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+            hist = np.bincount(luma8.ravel(), minlength=256).astype(np.float64)
+            p = hist[hist > 0] / hist.sum()
+            half = fY.shape[1] // 2
+            left, right = float(fY[:, :half].mean()), float(fY[:, half:].mean())
+            # sharpness: the whole face box at a fixed height
+            FX0, FX1 = max(0, int(fx * W)), min(W, int(np.ceil((fx + fw) * W)))
+            FY0, FY1 = max(0, int(fy * H)), min(H, int(np.ceil((fy + fh) * H)))
+            fgrey = cv2.cvtColor(full[FY0:FY1, FX0:FX1], cv2.COLOR_RGB2GRAY)
+            k = SHARP_FACE_PX / max(fgrey.shape[0], 1)
+            interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
+            fgrey = cv2.resize(fgrey, (max(8, round(fgrey.shape[1] * k)), SHARP_FACE_PX), interpolation=interp)
+            lap = cv2.Laplacian(fgrey.astype(np.float32), cv2.CV_32F, ksize=3)
+            out.update({
+                "face_L": _r(flab[..., 0].mean(), 2),
+                "face_luma": _r(fY.mean(), 4),
+                "face_clip_dark": _r((luma8 <= 25).mean(), 4),
+                "face_clip_bright": _r((luma8 >= 247).mean(), 4),
+                "face_entropy": _r(-(p * np.log2(p)).sum(), 3),
+                "light_balance": _r((right - left) / max(right + left, 1e-6), 4),
+                "light_ratio": _r(max(left, right) / max(min(left, right), 1e-6), 3),
+                "face_a": _r(flab[..., 1].mean(), 2),
+                "face_b": _r(flab[..., 2].mean(), 2),
+                # detail relative to the face's own contrast, so that exposure and skin tone
+                # do not pass for sharpness
+                "sharpness": _r(np.log10((lap.var() + 1e-3) / (fgrey.astype(np.float32).var() + 1.0)), 3),
+            })
+
+    if d.format == "JPEG" and (W, H) == (ow, oh):
+        out["blockiness"] = _r(_blockiness(cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)), 3)
+    else:
+        out["blockiness"] = None
+    return out
