@@ -1,8 +1,8 @@
 """The house style of a portfolio, learned from the set itself, and how far each photo is from it.
 
 Method (plain numbers, no trained model):
-1. **Style groups.** Photos are clustered on a few style measures (backdrop colour, face
-   brightness, framing), each divided by its smallest noticeable difference (`min_diff` in the
+1. **Style groups.** Photos are clustered on a few style measures (backdrop colour and
+   lightness, framing), each divided by its smallest noticeable difference (`min_diff` in the
    policy), with average-linkage agglomerative clustering cut at `style_cut`. A cluster holding
    at least `min_style_share` of the set (and `min_style_size` photos) is a *style*; photos in
    smaller clusters are assigned to the closest style. The largest style is the *main* one.
@@ -75,7 +75,7 @@ FAMILIES: tuple[str, ...] = ("framing", "backdrop", "colour", "exposure", "sharp
 DEFAULT_PARAMS: dict[str, Any] = {
     "outlier_z": 3.5,
     "min_photos": 5,
-    "style_measures": ["backdrop_L", "backdrop_a", "backdrop_b", "face_L", "head_size", "eye_line"],
+    "style_measures": ["backdrop_L", "backdrop_a", "backdrop_b", "head_size", "eye_line"],
     "style_cut": 3.0,
     "min_style_share": 0.1,
     "min_style_size": 3,

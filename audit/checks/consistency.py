@@ -1,0 +1,183 @@
+"""Visual consistency: does the set look like one company? Outliers against the house style.
+
+The house style is learned from the set (`audit.house_style`); each finding names the measure,
+the photo's value, the house value, and what to do. One finding per photo and family (the worst
+measure leads; the others are in the evidence).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from .. import house_style
+from ..features.look import lab_to_hex
+from . import CheckContext, check
+
+FAMILY_CODE = {
+    "framing": "CON003", "backdrop": "CON004", "colour": "CON005", "exposure": "CON006",
+    "sharpness": "CON007", "resolution": "CON008", "shape": "CON009",
+}
+
+
+def colour_name(L: float, a: float, b: float) -> str:
+    """A plain name for a backdrop colour ("light grey", "dark blue", ...)."""
+    C = math.hypot(a, b)
+    tone = "very dark " if L < 20 else "dark " if L < 40 else "light " if L > 75 else ""
+    if C < 8:
+        if L > 92:
+            return "white"
+        if L < 12:
+            return "black"
+        return f"{tone}grey"
+    h = math.degrees(math.atan2(b, a)) % 360
+    hue = ("pink" if h < 20 else "red" if h < 45 else "orange" if h < 70 else
+           "beige" if h < 95 and C < 30 else "yellow" if h < 105 else "green" if h < 190 else
+           "teal" if h < 230 else "blue" if h < 300 else "purple" if h < 340 else "pink")
+    if hue == "orange" and C < 30:
+        hue = "beige" if L > 55 else "brown"
+    return f"{tone}{hue}"
+
+
+def _fmt(column: str, v: float) -> str:
+    m = house_style.MEASURE_BY_COLUMN[column]
+    if m.unit == "fraction":
+        return f"{v:.0%}"
+    if m.unit == "share":
+        return f"{v:.1%}"
+    if m.unit == "deg":
+        return f"{v:+.0f}°"
+    if m.unit == "px":
+        return f"{v:.0f} px"
+    if m.unit == "ratio":
+        return f"{v:.2f}"
+    return f"{v:.1f}"
+
+
+def _recommend(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) -> str:
+    c, up = d.column, d.diff > 0
+    house_bd = _backdrop(hs, group)
+    if c == "head_size":
+        return ("Re-crop looser, to head and shoulders with space above the head, as in the rest of the set."
+                if up else "Crop tighter to head and shoulders so the face is as large as in the rest of the set.")
+    if c == "eye_line":
+        return f"Re-crop so that the eyes sit {d.house:.0%} from the top of the frame, like the rest of the set."
+    if c == "face_center_x":
+        return "Re-crop to centre the face horizontally."
+    if c == "roll_deg":
+        return f"Straighten the photo (rotate it by {-d.diff:+.0f}°) or retake with the head level."
+    if c.startswith("backdrop"):
+        if d.family == "exposure":
+            return ("Correct the exposure (darken) or retake; the photo is brighter than the set." if up
+                    else "Correct the exposure (brighten) or retake; the photo is darker than the set.")
+        if d.family == "colour":
+            return "Correct the white balance (neutralise the colour cast) against the set's backdrop colour."
+        if c == "backdrop_nonuniformity":
+            return f"Retake against a plain {house_bd} backdrop, or replace the busy background."
+        return f"Retake against the {house_bd} backdrop, or have the background replaced to match it."
+    if c.startswith("cast"):
+        return "Correct the white balance (neutralise the colour cast)."
+    if c == "chroma_mean":
+        return "Match the colour saturation of the set (" + ("reduce" if up else "increase") + " saturation)."
+    if c == "face_clip_bright":
+        return "The face is over-exposed (blown highlights): retake; editing cannot recover clipped skin."
+    if c == "face_clip_dark":
+        return "The face is under-exposed (crushed shadows): retake with more light on the face."
+    if c == "light_balance":
+        side = "right" if hs.house_value("light_balance", group) and hs.house_value("light_balance", group) > 0 else "left"
+        return f"Retake with the key light from the same side as the set (brighter on the picture's {side})."
+    if c == "sharpness":
+        return "Use a sharper original or retake in focus."
+    if c == "blockiness":
+        return "Export again from the original at a higher JPEG quality."
+    if c == "short_side_px":
+        return f"Supply the original file, at least {hs.house_value('short_side_px', group):.0f} px on the short side like the set."
+    if c == "aspect_ratio":
+        return f"Crop to the set's aspect ratio ({d.house:.2f}, width/height)."
+    return "Retake or edit to match the house style."
+
+
+def _backdrop(hs: house_style.HouseStyle, group: str | None) -> str:
+    L, a, b = (hs.house_value(c, group) for c in ("backdrop_L", "backdrop_a", "backdrop_b"))
+    if None in (L, a, b):
+        return "house"
+    return f"{colour_name(L, a, b)} ({lab_to_hex(L, a, b)})"
+
+
+def _owner(photos: pd.DataFrame) -> dict[str, Any]:
+    if "employee_id" not in photos:
+        return {}
+    return {str(f): (None if pd.isna(e) else e) for f, e in zip(photos["file"], photos["employee_id"])}
+
+
+@check("consistency", codes=["CON001", "CON002", "CON003", "CON004", "CON005", "CON006", "CON007",
+                             "CON008", "CON009", "CON010"])
+def check_consistency(ctx: CheckContext) -> None:
+    photos = ctx.photos
+    if photos is None or len(photos) == 0 or "file" not in photos:
+        return
+    hs = house_style.analyse(photos, ctx.policy["consistency"])
+    owner = _owner(photos)
+    emit_style(ctx, hs, owner)
+
+
+def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, Any]) -> None:
+    """The findings of one house-style analysis (split out so tests can feed their own)."""
+    for f in hs.files:
+        p = hs.photos[f]
+        who = owner.get(f)
+        if p.face_found is False:
+            ctx.emit("CON001", "No face was found, so head size, eye line and framing could not be measured "
+                     "(a photo on its side, a profile, a logo or a group shot far away).",
+                     employee_id=who, file=f, evidence={"face_count": 0})
+        elif p.face_count is not None and p.face_count > 1:
+            ctx.emit("CON002", f"{p.face_count} faces were found; a headshot shows one person.",
+                     employee_id=who, file=f, evidence={"face_count": p.face_count},
+                     recommendation="Crop to this person's head and shoulders, or retake alone.")
+        if p.group is None or not hs.enough:
+            continue
+        by_family: dict[str, list[house_style.Deviation]] = {}
+        for d in p.outliers():
+            by_family.setdefault(d.family, []).append(d)
+        base = {"style_group": p.group, "consistency_score": p.score}
+        for family, devs in by_family.items():
+            devs.sort(key=lambda d: -abs(d.z))
+            lead = devs[0]
+            others = "; ".join(f"{d.label} {_fmt(d.column, d.value)} vs {_fmt(d.column, d.house)}" for d in devs[1:])
+            msg = (f"{lead.label[0].upper() + lead.label[1:]} is {_fmt(lead.column, lead.value)}; the house value is "
+                   f"{_fmt(lead.column, lead.house)} (robust z {lead.z:+.1f})." + (f" Also: {others}." if others else ""))
+            ev = dict(base, family=family, measure=lead.column, value=round(lead.value, 4),
+                      house=round(lead.house, 4), z=lead.z,
+                      measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4), "z": d.z} for d in devs})
+            ctx.emit(FAMILY_CODE[family], msg, employee_id=who, file=f, evidence=ev,
+                     recommendation=_recommend(lead, hs, p.group))
+        if p.greyscale_mismatch:
+            bw = p.greyscale_mismatch == "bw"
+            ctx.emit("CON005",
+                     "The photo is black-and-white; the set is in colour." if bw else
+                     "The photo is in colour; the set is black-and-white.",
+                     employee_id=who, file=f,
+                     evidence=dict(base, family="colour", measure="is_bw", value=bw, house=not bw),
+                     recommendation="Use the colour version of the photo." if bw else
+                     "Convert to black-and-white like the rest of the set.")
+        if p.orientation_mismatch:
+            ctx.emit("CON009", f"The photo is {p.orientation_mismatch}; the set is {hs.house_orientation}.",
+                     employee_id=who, file=f,
+                     evidence=dict(base, family="shape", measure="frame_orientation",
+                                   value=p.orientation_mismatch, house=hs.house_orientation),
+                     recommendation=f"Crop to {hs.house_orientation} like the rest of the set"
+                     + (" (or fix the rotation if it lies on its side)." if p.face_found is False else "."))
+    if hs.enough and len(hs.groups) > 1:
+        s = hs.summary()
+        minority = [f for label, files in hs.groups.items() if label != hs.main for f in files]
+        ctx.emit("CON010",
+                 f"The set mixes {len(hs.groups)} photo styles; the main one covers {s['main_share']:.0%} of the "
+                 f"photos ({len(minority)} photos are in another style).",
+                 related_files=minority,
+                 evidence={"n_styles": len(hs.groups), "main_share": s["main_share"],
+                           "styles": [{k: st[k] for k in ("label", "size", "share", "backdrop_hex")} for st in s["styles"]],
+                           "set_score": s["set_score"]},
+                 recommendation=f"Bring the other styles in line with the main one ({_backdrop(hs, hs.main)} backdrop); "
+                 "a group photo day is the cheapest way when many people are affected.")
