@@ -77,7 +77,7 @@ def check(name: str, codes: list[str]) -> Callable[[CheckFn], CheckFn]:
 def run_checks(ctx: CheckContext) -> list[Finding]:
     """Run every registered check, in registration order."""
     # Imported here so that registering happens once, in one known order.
-    from . import ai, data, duplicates, role, stale  # noqa: F401
+    from . import ai, consistency, data, duplicates, role, stale  # noqa: F401
 
     for _name, (fn, _codes) in REGISTRY.items():
         fn(ctx)

@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import hashes, metadata, provenance, tone
+from . import face, hashes, look, metadata, provenance, tone
 from .decode import DecodeError, Decoded, decode
 
 Extractor = Callable[[Decoded], dict[str, Any]]
@@ -23,10 +23,12 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
     ("provenance", provenance.extract),
     ("hashes", hashes.extract),
     ("tone", tone.extract),
+    ("face", face.extract),
+    ("look", look.extract),  # after face: reuses its detection
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
