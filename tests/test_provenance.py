@@ -369,3 +369,46 @@ def test_raw_xmp_scanner_never_raises(raw, source):
     P.scan_text({"parameters": raw, "prompt": raw, "Comment": raw, "Software": source}, ev)
     assert all(isinstance(m, str) for m in ev.markers)
     assert P.source_type_code(source) is None or isinstance(P.source_type_code(source), str)
+
+
+# --- invisible watermark ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def textured():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:384, 0:320]
+    base = np.stack([110 + 70 * np.sin(xx / 37), 120 + 50 * np.cos(yy / 23), 95 + 40 * np.sin((xx + yy) / 51)], -1)
+    return Image.fromarray((base + rng.normal(0, 10, base.shape)).clip(0, 255).astype("uint8"))
+
+
+@pytest.mark.parametrize("name,message,swap,label", [
+    ("wm_v1.png", M.SD_V1_MESSAGE, False, "StableDiffusionV1"),
+    ("wm_sdxl.png", M.SDXL_BITS, True, "SDXL's 48-bit message"),
+    ("wm_sdxl_bgr.webp", M.SDXL_BITS, False, "SDXL's 48-bit message"),
+])
+def test_invisible_watermark(root, textured, name, message, swap, label):
+    if name.endswith(".webp"):
+        M._save(M.sd_watermark(textured, message, swap), root / name, "WEBP")
+        Image.open(root / name)  # lossy WebP at q90 may erase it: only require no false claim
+        row = read(root, name)
+        assert row["prov_watermark"] in (None, label)
+        return
+    M.with_sd_watermark(textured, root / name, message, rgb_as_bgr=swap)
+    row = read(root, name)
+    assert row["prov_watermark"] == label
+    assert row["prov_ai"] is True and row["prov_generator"].startswith("Stable Diffusion")
+    assert "Invisible watermark" in row["prov_markers"]
+
+
+def test_no_watermark_on_plain_textured_png(root, textured):
+    textured.save(root / "textured.png")
+    row = read(root, "textured.png")
+    assert row["prov_watermark"] is None and row["prov_ai"] is False
+
+
+def test_watermark_reader_matches_known_bits_only(textured):
+    assert P.read_watermark(textured) is None
+    found = P.read_watermark(M.sd_watermark(textured))
+    assert found and found[2] >= 0.75

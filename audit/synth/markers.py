@@ -315,3 +315,52 @@ INVOKEAI_METADATA = json.dumps({"generation_mode": "txt2img", "positive_prompt":
 FOOOCUS_SCHEME = json.dumps({"Prompt": "headshot", "Performance": "Speed", "Styles": "['Fooocus V2']",
                              "Base Model": "juggernautXL_v8Rundiffusion.safetensors", "Version": "Fooocus v2.5.0",
                              "metadata_scheme": "fooocus"})
+
+
+# --- invisible watermark ----------------------------------------------------------------------
+
+SD_V1_MESSAGE = b"StableDiffusionV1"
+SDXL_BITS = [int(b) for b in bin(0b101100111110110010010000011110111011000110011110)[2:]]
+
+
+def sd_watermark(img: Image.Image, message: bytes | list[int] = SD_V1_MESSAGE, rgb_as_bgr: bool = False) -> Image.Image:
+    """`img` with the invisible-watermark "dwtDct" watermark, embedded as that package does
+    (scales [0, 36, 36] over Y,U - so only U -, 4x4 blocks of the Haar LL band).
+
+    `message` is bytes (SD v1/v2 scripts: b"StableDiffusionV1") or a bit list (SDXL: SDXL_BITS);
+    `rgb_as_bgr=True` reproduces diffusers' SDXL watermarker, which hands RGB to a BGR API.
+    Needs at least 256x256 pixels, like the package."""
+    import cv2
+    import numpy as np
+    import pywt
+
+    bits = ([int(b) for ch in message for b in format(ch, "08b")] if isinstance(message, (bytes, bytearray))
+            else [int(b) % 2 for b in message])
+    rgb = np.array(img.convert("RGB"))
+    if rgb.shape[0] * rgb.shape[1] < 256 * 256:
+        raise ValueError("image too small for the watermark, should be at least 256x256")
+    bgr = rgb.copy() if rgb_as_bgr else np.ascontiguousarray(rgb[:, :, ::-1])
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
+    rows, cols = yuv.shape[0] // 4 * 4, yuv.shape[1] // 4 * 4
+    ca1, (h1, v1, d1) = pywt.dwt2(yuv[:rows, :cols, 1], "haar")
+    num = 0
+    for i in range(ca1.shape[0] // 4):
+        for j in range(ca1.shape[1] // 4):
+            block = ca1[i * 4:i * 4 + 4, j * 4:j * 4 + 4]
+            flat = block.flatten()
+            pos = int(np.argmax(np.abs(flat[1:]))) + 1
+            r, c = divmod(pos, 4)
+            val, bit = block[r, c], bits[num % len(bits)]
+            q = (abs(val) // 36 + 0.25 + 0.5 * bit) * 36
+            block[r, c] = q if val >= 0 else -q
+            num += 1
+    # the package passes (v1, h1, d1) back in that order; kept so the pixels match its output
+    yuv[:rows, :cols, 1] = pywt.idwt2((ca1, (v1, h1, d1)), "haar")
+    out = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
+    return Image.fromarray(out if rgb_as_bgr else np.ascontiguousarray(out[:, :, ::-1]))
+
+
+def with_sd_watermark(img: Image.Image, path, message: bytes | list[int] = SD_V1_MESSAGE,
+                      rgb_as_bgr: bool = False, fmt: str | None = None) -> Path:
+    """Save `img` with the Stable Diffusion invisible watermark (PNG keeps it; JPEG mostly does not)."""
+    return _save(sd_watermark(img, message, rgb_as_bgr), path, _fmt_of(path, fmt))
