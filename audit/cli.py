@@ -17,6 +17,12 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 
+class InputError(click.ClickException):
+    """A usage, input or policy error: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+
 def _parse_formats(value: str) -> tuple[str, ...]:
     from .report.write import FORMATS
 
@@ -103,7 +109,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
         written = write_outputs(result, out_dir, fmt, template_dir)
     except (PolicyError, StaffError, InventoryError, OutputError, ReportError) as exc:
         progress.close()
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     s = result.summary()
     sev = s["by_severity"]
     click.echo(f"Audited {s['photos']} photos for {s['staff']} staff: {s['findings']} findings "
@@ -113,7 +119,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
         click.echo(f"  wrote {path}", err=True)
     worst = result.worst_severity()
     if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
-        sys.exit(EXIT_FINDINGS)
+        click.get_current_context().exit(EXIT_FINDINGS)
 
 
 @cli.command()
@@ -126,7 +132,7 @@ def rules(policy_path: Path | None) -> None:
     try:
         policy = load_policy(policy_path)
     except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     for code, r in sorted(policy.rules.items()):
         state = "" if r.enabled else "  (disabled)"
         click.echo(f"{code}  {r.severity:<8} {r.category:<11} {r.name}{state}")
@@ -134,16 +140,5 @@ def rules(policy_path: Path | None) -> None:
 
 
 def main() -> None:
-    """Console entry point: Click's own usage errors exit 2, as do ours (ClickException)."""
-    try:
-        cli.main(prog_name="headshot-audit", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("Interrupted; earlier outputs were left as they were.", err=True)
-        sys.exit(130)
-    sys.exit(EXIT_OK)
+    """Console entry point."""
+    cli(prog_name="headshot-audit")

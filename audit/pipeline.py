@@ -20,7 +20,7 @@ from .ai_evidence import score_photos
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
 from .findings import Finding, severity_rank
-from .inventory import Inventory, build_inventory
+from .inventory import Inventory, InventoryError, build_inventory
 from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
 from .staff import StaffError, read_staff
@@ -107,6 +107,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     everything else wrong with a photo or a row becomes a finding."""
     policy = load_policy(config.policy_path)
     portfolio = Path(config.portfolio)
+    if not portfolio.is_dir():
+        raise InventoryError(f"{portfolio}: portfolio folder does not exist or is not a folder")
     staff_csv = config.staff_csv or portfolio / "staff.csv"
     if not staff_csv.is_file():
         raise StaffError(f"{staff_csv}: staff CSV not found (pass --staff CSV)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..pipeline import AuditResult
-from .atomic import write_atomic
+from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
 from .render import render_html, render_pdf
 
@@ -16,7 +16,10 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
                   template_dir: Path | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
     once its new version is complete, so an interrupted run leaves the previous report."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
     written: list[Path] = []
 
     def put(name: str, data: str | bytes) -> None:
