@@ -85,11 +85,16 @@ def cli() -> None:
               help="Parallel worker processes for the photo stage. Default: all cores.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
               help="Exit 1 if any finding is at or above this severity.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Feature cache folder, so unchanged photos are not decoded again. Default: the user cache dir.")
+@click.option("--no-cache", is_flag=True, help="Measure every photo afresh and store nothing.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder with your own report.html / report.css; package templates fill the rest.")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
-        as_of: str | None, jobs: int | None, fail_on: str | None, template_dir: Path | None) -> None:
+        as_of: str | None, jobs: int | None, fail_on: str | None, cache_dir: Path | None, no_cache: bool,
+        template_dir: Path | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
+    from .cache import CacheError, default_cache_dir
     from .features import default_jobs
     from .inventory import InventoryError
     from .pipeline import AuditConfig, run_audit
@@ -101,13 +106,14 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
 
     fmt = _parse_formats(formats)
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
-                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir)
+                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
+                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
     progress = _Progress()
     try:
         result = run_audit(config, progress=progress.step, on_start=progress.start)
         progress.close()
         written = write_outputs(result, out_dir, fmt, template_dir)
-    except (PolicyError, StaffError, InventoryError, OutputError, ReportError) as exc:
+    except (PolicyError, StaffError, InventoryError, OutputError, ReportError, CacheError) as exc:
         progress.close()
         raise InputError(str(exc)) from None
     s = result.summary()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .ai_evidence import score_photos
+from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
 from .findings import Finding, severity_rank
@@ -36,6 +37,7 @@ class AuditConfig:
     jobs: int = 1
     out_dir: Path | None = None  # excluded from the photo scan when inside the portfolio
     options: dict[str, Any] = field(default_factory=dict)  # passed to feature extractors
+    cache_dir: Path | None = None  # feature cache; None = no cache
     executor: Executor | None = None
 
 
@@ -118,8 +120,13 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     files = list(inventory.photos["file"])
     if on_start:
         on_start(len(files))
-    rows = list(extract_all(inventory.root, files, jobs=config.jobs, executor=config.executor,
-                            progress=progress, options=config.options))
+    cache = FeatureCache(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
+    try:
+        rows = extract_all(inventory.root, files, jobs=config.jobs, executor=config.executor,
+                           progress=progress, options=config.options, cache=cache)
+    finally:
+        if cache:
+            cache.close()
     features = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"file": [], "error": []})
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)

@@ -25,6 +25,12 @@ def noise_image(seed: int, size: tuple[int, int] = (300, 375)) -> Image.Image:
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Keep the feature cache of CLI runs out of the real user cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture
 def make_portfolio(tmp_path):
     """make_portfolio(csv_text, {"photos/a.jpg": seed_or_bytes_or_Image}) -> portfolio root."""

@@ -8,11 +8,12 @@ Checks read these columns; they never open an image.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..cache import FeatureCache, file_sha256, worker_cache
 from . import face, hashes, look, metadata, provenance, tone
 from .decode import DecodeError, Decoded, decode
 
@@ -28,11 +29,15 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 
-def extract_one(root: str, file: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`."""
+def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
+                cache: tuple[str, str] | None = None) -> dict[str, Any]:
+    """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`.
+
+    `cache` is (cache folder, options digest): a photo whose bytes were measured before, under
+    any name, is answered from the cache without decoding."""
     path = Path(root) / file
     row: dict[str, Any] = {"file": file, "error": None, "feature_errors": None}
     try:
@@ -43,6 +48,15 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None) -> 
     if row["bytes"] == 0:
         row["error"] = "empty file (0 bytes)"
         return row
+    try:
+        row["sha256"] = file_sha256(path)
+    except OSError as exc:
+        row["error"] = f"cannot read file: {exc.strerror or exc}"
+        return row
+    if cache:
+        cached = worker_cache(*cache).get(row["sha256"])
+        if cached is not None:
+            return cached | {"file": file}
     try:
         decoded = decode(path, file)
         decoded.options = dict(options or {})
@@ -65,7 +79,7 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None) -> 
     return row
 
 
-def _extract_star(args: tuple[str, str, dict[str, Any] | None]) -> dict[str, Any]:
+def _extract_star(args: tuple[Any, ...]) -> dict[str, Any]:
     return extract_one(*args)
 
 
@@ -80,23 +94,43 @@ def extract_all(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     options: dict[str, Any] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Feature rows for `files`, in the order given. `jobs > 1` uses processes."""
-    tasks = [(str(root), f, options) for f in files]
+    cache: FeatureCache | None = None,
+) -> list[dict[str, Any]]:
+    """Feature rows for `files`, in the order given. Cached rows are reused without reading
+    the photo; the rest run on `executor`, or on `jobs` worker processes."""
+    files = list(files)
+    rows: dict[str, dict[str, Any]] = {}
+    todo = []
+    for f in files:
+        sha = cache.known_hash(root / f) if cache else None
+        cached = cache.get(sha) if cache and sha else None
+        if cached is not None:
+            rows[f] = cached | {"file": f}
+            if progress:
+                progress(1)
+        else:
+            todo.append(f)
+
+    def done(row: dict[str, Any]) -> None:
+        rows[row["file"]] = row
+        if cache and row.get("sha256"):
+            cache.put(root / row["file"], row["sha256"], row)
+        if progress:
+            progress(1)
+
+    where = (str(cache.directory), cache.digest) if cache else None
+    tasks = [(str(root), f, options, where) for f in todo]
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
-            yield _extract_star(t)
-            if progress:
-                progress(1)
-        return
-    own = executor is None
-    ex = executor or ProcessPoolExecutor(max_workers=jobs)
-    try:
-        chunk = max(1, min(16, len(tasks) // (4 * max(jobs, 1)) or 1))
-        for row in ex.map(_extract_star, tasks, chunksize=chunk):
-            yield row
-            if progress:
-                progress(1)
-    finally:
-        if own:
-            ex.shutdown()
+            done(_extract_star(t))
+    else:
+        own = executor is None
+        ex = executor or ProcessPoolExecutor(max_workers=jobs)
+        try:
+            chunk = max(1, min(16, len(tasks) // (4 * max(jobs, 1)) or 1))
+            for row in ex.map(_extract_star, tasks, chunksize=chunk):
+                done(row)
+        finally:
+            if own:
+                ex.shutdown()
+    return [rows[f] for f in files]

@@ -1,0 +1,82 @@
+"""The feature cache: an unchanged photo is not decoded again; a changed file or new feature
+code is measured afresh; results are identical with and without the cache."""
+
+import json
+import os
+from datetime import date
+
+import audit.features as features
+from audit.pipeline import AuditConfig, run_audit
+from audit.report.exports import to_json
+from tests.conftest import noise_image
+
+STAFF = "employee_id,name,photo\nE1,Ann,a.jpg\nE2,Bo,b.jpg\n"
+
+
+def audit(root, cache_dir):
+    return run_audit(AuditConfig(portfolio=root, as_of=date(2026, 11, 29), cache_dir=cache_dir))
+
+
+def counting(monkeypatch):
+    calls = []
+    real = features.decode
+
+    def spy(path, file):
+        calls.append(file)
+        return real(path, file)
+
+    monkeypatch.setattr(features, "decode", spy)
+    return calls
+
+
+def test_warm_run_decodes_nothing_and_changes_nothing(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    calls = counting(monkeypatch)
+    cold = audit(root, tmp_path / "cache")
+    assert sorted(calls) == ["a.jpg", "b.jpg"]
+    calls.clear()
+    warm = audit(root, tmp_path / "cache")
+    assert calls == []
+    uncached = audit(root, None)
+    strip = lambda r: json.loads(to_json(r)) | {"generated_by": None}  # noqa: E731
+    assert strip(cold) == strip(warm) == strip(uncached)
+
+
+def test_changed_file_is_measured_again(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    audit(root, tmp_path / "cache")
+    noise_image(3).save(root / "b.jpg")
+    calls = counting(monkeypatch)
+    audit(root, tmp_path / "cache")
+    assert calls == ["b.jpg"]
+
+
+def test_touched_but_identical_file_reuses_the_content_hash(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    audit(root, tmp_path / "cache")
+    os.utime(root / "a.jpg", (1, 1))
+    calls = counting(monkeypatch)
+    result = audit(root, tmp_path / "cache")
+    # Copied or re-exported folders get new mtimes and inodes: the bytes decide.
+    assert calls == []
+    assert result.photos.set_index("file").loc["a.jpg", "error"] is None
+
+
+def test_same_bytes_under_a_new_name_are_not_decoded(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    audit(root, tmp_path / "cache")
+    (root / "a.jpg").rename(root / "E1.jpg")
+    (root / "staff.csv").write_text("employee_id,name,photo\nE1,Ann,E1.jpg\nE2,Bo,b.jpg\n")
+    calls = counting(monkeypatch)
+    result = audit(root, tmp_path / "cache")
+    assert calls == []
+    assert set(result.photos["file"]) == {"E1.jpg", "b.jpg"}
+
+
+def test_new_feature_code_invalidates(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    audit(root, tmp_path / "cache")
+    monkeypatch.setattr("audit.pipeline.FEATURE_VERSION", features.FEATURE_VERSION + 1)
+    calls = counting(monkeypatch)
+    audit(root, tmp_path / "cache")
+    assert sorted(calls) == ["a.jpg", "b.jpg"]
