@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-# Long side, in pixels, of the working copy every measure sees.
+# Long side, in pixels, of the working copy every measure sees (at most).
 WORK_SIZE = 1024
+DRAFT_SIZE = WORK_SIZE // 2
+SMALL_SIZE = 256
 # Anything with more pixels than this is refused as a possible decompression bomb (a real
 # camera photo is 12-50 MP; 2x this limit raises inside Pillow anyway).
 MAX_PIXELS = 120_000_000
@@ -42,6 +45,13 @@ class Decoded:
     n_frames: int = 1
     # Run options a measure may need (e.g. "ai_model": path of a user-supplied ONNX detector).
     options: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def small(self) -> Image.Image:
+        """A 256 px copy, shared by the measures that need no detail (hashes, whole-frame tone)."""
+        img = self.image.copy()
+        img.thumbnail((SMALL_SIZE, SMALL_SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return img
 
 
 # EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose).
@@ -97,13 +107,15 @@ def decode(path: Path, file: str) -> Decoded:
                     xmp = {}
                 n_frames = getattr(im, "n_frames", 1)
                 if fmt == "JPEG":
-                    im.draft("RGB", (WORK_SIZE, WORK_SIZE))
+                    # DCT scaling to the largest 1/2, 1/4 or 1/8 scale whose short side is still
+                    # >= DRAFT_SIZE: a 12 MP photo decodes at 1/4 scale, 5x faster than in full.
+                    im.draft("RGB", (DRAFT_SIZE, DRAFT_SIZE))
                 im.load()
                 work = _to_rgb(im)
                 orientation = exif.get(0x0112) if exif else None
                 if orientation in _TRANSPOSE:
                     work = work.transpose(_TRANSPOSE[orientation])
-                work.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
+                work.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0)
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

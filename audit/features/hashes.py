@@ -19,8 +19,7 @@ def _centre(img: Image.Image, frac: float = 0.6) -> Image.Image:
 
 
 def extract(d: Decoded) -> dict[str, Any]:
-    small = d.image.copy()
-    small.thumbnail((256, 256))
+    small = d.small
     return {
         "phash": str(imagehash.phash(small)),
         "dhash": str(imagehash.dhash(small)),

@@ -10,7 +10,7 @@ from .decode import Decoded
 
 
 def extract(d: Decoded) -> dict[str, Any]:
-    rgb = np.asarray(d.image, dtype=np.float32) / 255.0
+    rgb = np.asarray(d.small, dtype=np.float32) / 255.0  # whole-frame statistics need no detail
     luma = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
     mx, mn = rgb.max(axis=2), rgb.min(axis=2)
     sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1e-6), 0.0)
