@@ -53,9 +53,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("backdrop_a", "backdrop", "backdrop colour (green-red a*)", "a*"),
     Measure("backdrop_b", "backdrop", "backdrop colour (blue-yellow b*)", "b*"),
     Measure("backdrop_nonuniformity", "backdrop", "backdrop texture (gradient)", "x", side="high"),
-    Measure("cast_a", "colour", "colour cast (green-red a*)", "a*"),
-    Measure("cast_b", "colour", "colour cast (blue-yellow b*)", "b*"),
-    Measure("chroma_mean", "colour", "saturation (mean chroma C*)", "C*"),
+    # Whole-frame colour follows the clothing: reported, not judged. A colour cast is found by
+    # the backdrop and the skin moving together (_relabel); saturation by the skin's chroma.
+    Measure("cast_a", "colour", "mean colour of the frame (green-red a*)", "a*", judged=False),
+    Measure("cast_b", "colour", "mean colour of the frame (blue-yellow b*)", "b*", judged=False),
+    Measure("chroma_mean", "colour", "mean chroma of the frame", "C*", judged=False),
+    Measure("skin_chroma", "colour", "saturation of the skin (chroma C*)", "C*"),
     # Face brightness and skin colour depend on the person's skin tone (OFIQ issue #93): they are
     # never outliers by themselves, only evidence that the whole photo moved (see _relabel).
     Measure("face_L", "exposure", "face brightness", "L*", judged=False),
@@ -81,10 +84,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_style_size": 3,
     "family_penalty": 30,
     "min_diff": {
-        "head_size": 0.05, "eye_line": 0.05, "face_center_x": 0.06, "roll_deg": 6.0,
+        "head_size": 0.05, "eye_line": 0.05, "face_center_x": 0.06, "roll_deg": 10.0,
         "backdrop_L": 8.0, "backdrop_a": 5.0, "backdrop_b": 5.0, "backdrop_nonuniformity": 5.0,
-        "cast_a": 4.0, "cast_b": 4.0, "chroma_mean": 6.0,
-        "face_L": 12.0, "face_clip_bright": 0.05, "face_clip_dark": 0.05, "light_balance": 0.15,
+        "cast_a": 4.0, "cast_b": 4.0, "chroma_mean": 6.0, "skin_chroma": 8.0, "face_a": 4.0, "face_b": 4.0,
+        "face_L": 12.0, "face_clip_bright": 0.05, "face_clip_dark": 0.2, "light_balance": 0.15,
         "sharpness": 0.4, "blockiness": 0.3, "short_side_px": 1.0, "aspect_ratio": 0.06,
     },
 }
@@ -467,8 +470,8 @@ def _relabel(devs: list[Deviation], min_diff: dict[str, float], spread: dict[str
 
     - Backdrop lightness off while its hue is as the house's: the backdrop is the one surface all
       photos share, so this is the exposure (or a darker/lighter backdrop) -> family exposure.
-    - Backdrop hue off *and* the skin shifted the same way (by at least the cast min_diff, half
-      the backdrop's shift and 2 robust spreads of skin colour): a white-balance error -> colour.
+    - Backdrop hue off *and* the skin shifted the same way (by at least the cast min_diff and
+      half the backdrop's shift): a white-balance error -> colour.
     """
     by = {d.column: d for d in devs}
     hue_off = [by[c] for c in ("backdrop_a", "backdrop_b") if c in by and by[c].outlier]
@@ -482,8 +485,7 @@ def _relabel(devs: list[Deviation], min_diff: dict[str, float], spread: dict[str
         skin = by.get("face_" + d.column[-1])
         if skin is None:
             continue
-        need = max(float(min_diff.get("cast_" + d.column[-1], 0.0)), 0.5 * abs(d.diff),
-                   2 * float(spread.get(skin.column) or 0.0))
+        need = max(float(min_diff.get("cast_" + d.column[-1], 0.0)), 0.5 * abs(d.diff))
         if np.sign(skin.diff) == np.sign(d.diff) and abs(skin.diff) >= need:
             cast.append(d)
     for d in cast:

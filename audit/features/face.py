@@ -19,9 +19,12 @@ Columns (all fractions are of the full frame; None when no face was found):
 - `crop_left`, `crop_right`: eye midpoint to each side border in units of inter-eye distance
   (OFIQ's left/right crop).
 - `inter_eye_px`: distance between the eye centres in the *original* file's pixels (ICAO asks >= 90).
-- `roll_deg`: head roll from the eye line, degrees, positive = clockwise in the picture.
-- `eyes_found`: both eyes were found; otherwise eye positions are estimated from the face box
-  and `roll_deg` is None.
+- `roll_deg`: head roll, degrees, positive = clockwise in the picture, from the face's axis of
+  left/right mirror symmetry (the angle at which the face crop best matches its mirror image).
+  Haar eye boxes are too coarse for a steady angle (a few pixels of error at 40 px between the
+  eyes is several degrees); the symmetry axis uses the whole face.
+- `eye_roll_deg`: the same from the line through the eye centres (None without both eyes).
+- `eyes_found`: both eyes were found; otherwise eye positions are estimated from the face box.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ MIN_DETECT_SIDE = 360
 # histogram equalisation; the default cascade is tried when alt2 finds nothing.
 FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
 FALLBACK_CASCADE = "haarcascade_frontalface_default.xml"
+# When no upright face is found, the frame is also searched turned by this many degrees each way.
+TURN_DEG = 20.0
 # Faces smaller than this share of the largest face do not count (false detections, posters).
 MIN_FACE_RATIO = 0.33
 # Where the eyes sit in a Haar frontal-face box, used when the eye cascade finds no pair.
@@ -103,6 +108,25 @@ def _detect_eyes(grey: np.ndarray, box: tuple[int, int, int, int]) -> tuple[tupl
     return best
 
 
+def _detect_turned(grey: np.ndarray, min_face: int) -> list[tuple[int, int, int, int]]:
+    """Faces found in the frame rotated by +-TURN_DEG, mapped back as upright boxes around the
+    face centre (the cascades only find faces within about 15 degrees of upright)."""
+    h, w = grey.shape
+    for angle in (TURN_DEG, -TURN_DEG):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        turned = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        found = _cascade(FACE_CASCADE).detectMultiScale(turned, scaleFactor=1.1, minNeighbors=4,
+                                                         minSize=(min_face, min_face))
+        if len(found):
+            back = cv2.invertAffineTransform(m)
+            out = []
+            for fx, fy, fw, fh in found:
+                cx, cy = back @ np.array([fx + fw / 2, fy + fh / 2, 1.0])
+                out.append((int(cx - fw / 2), int(cy - fh / 2), int(fw), int(fh)))
+            return out
+    return []
+
+
 def detect(d: Decoded) -> FaceGeometry:
     """Faces and eyes of `d`, computed once per Decoded (look.py reuses it)."""
     cached = getattr(d, "_face_geometry", None)
@@ -122,6 +146,8 @@ def detect(d: Decoded) -> FaceGeometry:
         faces = _cascade(FALLBACK_CASCADE).detectMultiScale(
             grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_face, min_face))
     faces = [tuple(int(v) for v in f) for f in faces]
+    if not faces:  # a strongly tilted head (or camera): try the frame turned both ways
+        faces = _detect_turned(grey, min_face)
     if faces:
         largest = max(f[3] for f in faces)
         faces = [f for f in faces if f[3] >= MIN_FACE_RATIO * largest]
@@ -149,6 +175,41 @@ def detect(d: Decoded) -> FaceGeometry:
     return geo
 
 
+_SYM_N = 64
+_yy, _xx = np.mgrid[0:_SYM_N, 0:_SYM_N]
+_SYM_MASK = (((_xx - _SYM_N / 2 + 0.5) / (0.42 * _SYM_N)) ** 2 + ((_yy - _SYM_N / 2 + 0.5) / (0.5 * _SYM_N)) ** 2) < 1
+_SYM_ANGLES = np.arange(-30.0, 30.1, 2.0)
+
+
+def symmetry_roll(img: Any, box: tuple[float, float, float, float]) -> float:
+    """Roll (degrees, clockwise positive) at which the face best matches its mirror image."""
+    W, H = img.size
+    x, y, w, h = box
+    cx, cy = (x + w / 2) * W, (y + h / 2) * H
+    side = 1.1 * max(w * W, h * H)
+    grey = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    s = _SYM_N / side
+    to_crop = np.array([[s, 0, _SYM_N / 2 - s * cx], [0, s, _SYM_N / 2 - s * cy], [0, 0, 1]], np.float64)
+    costs = []
+    for a in _SYM_ANGLES:
+        rot = np.vstack([cv2.getRotationMatrix2D((_SYM_N / 2, _SYM_N / 2), float(a), 1.0), [0, 0, 1]])
+        crop = cv2.warpAffine(grey, (rot @ to_crop)[:2], (_SYM_N, _SYM_N), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        v = crop[_SYM_MASK]
+        crop = (crop - v.mean()) / (v.std() + 1e-6)
+        costs.append(float(np.abs(crop - crop[:, ::-1])[_SYM_MASK].mean()))
+    c = np.array(costs)
+    i = int(np.argmin(c))
+    off = 0.0
+    if 0 < i < len(c) - 1:
+        den = c[i - 1] - 2 * c[i] + c[i + 1]
+        if den > 0:
+            off = 0.5 * (c[i - 1] - c[i + 1]) / den
+    step = float(_SYM_ANGLES[1] - _SYM_ANGLES[0])
+    # rotating the crop counter-clockwise by a makes it symmetric: the head is turned clockwise by a
+    return float(_SYM_ANGLES[i] + off * step)
+
+
 def _r(v: float, n: int = 4) -> float:
     return round(float(v), n)
 
@@ -157,7 +218,7 @@ EMPTY: dict[str, Any] = {
     "face_count": 0, "face_found": False, "face_x": None, "face_y": None, "face_w": None, "face_h": None,
     "head_size": None, "eye_chin": None, "eye_line": None, "face_center_x": None,
     "margin_top": None, "margin_bottom": None, "margin_left": None, "margin_right": None,
-    "crop_left": None, "crop_right": None, "inter_eye_px": None, "roll_deg": None, "eyes_found": False,
+    "crop_left": None, "crop_right": None, "inter_eye_px": None, "roll_deg": None, "eye_roll_deg": None, "eyes_found": False,
 }
 
 
@@ -187,6 +248,7 @@ def extract(d: Decoded) -> dict[str, Any]:
         "margin_left": _r(x), "margin_right": _r(1 - x - w),
         "crop_left": _r(mid_x / eye_w, 2), "crop_right": _r((1 - mid_x) / eye_w, 2),
         "inter_eye_px": _r(eye_dist_px * orig_scale, 1),
-        "roll_deg": _r(math.degrees(math.atan2(dy_px, dx_px)), 2) if geo.eyes_found else None,
+        "roll_deg": _r(symmetry_roll(d.image, geo.box), 2),
+        "eye_roll_deg": _r(math.degrees(math.atan2(dy_px, dx_px)), 2) if geo.eyes_found else None,
         "eyes_found": geo.eyes_found,
     }

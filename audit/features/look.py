@@ -21,8 +21,10 @@ Columns (None where the region is missing):
 - `light_balance`: (right - left) / (right + left) of the face halves' mean Y; 0 = even light,
   positive = brighter on the picture's right.
 - `light_ratio`: bright side / dark side mean Y of the face (a lighting ratio, >= 1).
-- `face_a`, `face_b`: mean a*, b* of the face (OFIQ's natural-colour measure).
-- `cast_a`, `cast_b`: mean a*, b* of the whole frame: a colour cast moves both.
+- `face_a`, `face_b`: mean a*, b* of the face (OFIQ's natural-colour measure); `skin_chroma`:
+  mean C* of the face, the saturation of the skin (a desaturated or over-saturated grade).
+- `cast_a`, `cast_b`: mean a*, b* of the whole frame (clothing weighs in, so the consistency
+  check tells a cast by the backdrop and skin moving together instead).
 - `highlight_L`: L* of the frame's 99th percentile: where the top of the histogram sits. It
   drops when a photo is under-exposed but not when only the backdrop is darker.
 - `chroma_mean`, `chroma_p95`: C* of the whole frame; `is_bw`: no colour anywhere (C* p95 < 4).
@@ -178,7 +180,7 @@ def extract(d: Decoded) -> dict[str, Any]:
                                       "backdrop_nonuniformity", "backdrop_spread_L")})
 
     face_keys = ("face_L", "face_luma", "face_clip_dark", "face_clip_bright", "face_entropy",
-                 "light_balance", "light_ratio", "face_a", "face_b", "sharpness")
+                 "light_balance", "light_ratio", "face_a", "face_b", "skin_chroma", "sharpness")
     if geo.box is None:
         out.update({k: None for k in face_keys})
     else:
@@ -220,6 +222,7 @@ def extract(d: Decoded) -> dict[str, Any]:
                 "light_ratio": _r(max(left, right) / max(min(left, right), 1e-6), 3),
                 "face_a": _r(flab[..., 1].mean(), 2),
                 "face_b": _r(flab[..., 2].mean(), 2),
+                "skin_chroma": _r(np.hypot(flab[..., 1], flab[..., 2]).mean(), 2),
                 # detail relative to the face's own contrast, so that exposure and skin tone
                 # do not pass for sharpness
                 "sharpness": _r(np.log10((lap.var() + 1e-3) / (fgrey.astype(np.float32).var() + 1.0)), 3),
