@@ -135,11 +135,12 @@ def _validate(data: dict[str, Any], source: str) -> None:
         if not 0 <= data["ai"][k] <= 1:
             raise PolicyError(f"{source}: key 'ai.{k}' must be between 0 and 1, got {data['ai'][k]}")
     dup = data["duplicates"]
-    for k in ("same_image", "review"):
-        if not (isinstance(dup[k], int) and 0 <= dup[k] <= 64):
-            raise PolicyError(f"{source}: key 'duplicates.{k}' must be a whole number 0-64, got {dup[k]!r}")
-    if dup["same_image"] > dup["review"]:
-        raise PolicyError(f"{source}: key 'duplicates.same_image' must not exceed 'duplicates.review'")
+    for k in ("same_image", "review", "face_same_image", "face_review"):
+        if not (isinstance(dup[k], int) and 0 <= dup[k] <= 256):
+            raise PolicyError(f"{source}: key 'duplicates.{k}' must be a whole number 0-256, got {dup[k]!r}")
+    for same, review in (("same_image", "review"), ("face_same_image", "face_review")):
+        if dup[same] > dup[review]:
+            raise PolicyError(f"{source}: key 'duplicates.{same}' must not exceed 'duplicates.{review}'")
     for name, cost in data["costs"].items():
         if not isinstance(cost, dict):
             continue

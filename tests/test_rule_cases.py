@@ -19,7 +19,7 @@ from audit.tables import nulls_to_none
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
 PHOTO_DEFAULTS = {"error": None, "is_primary": True, "capture_date": None, "prov_ai": False,
-                  "phash": "0000000000000000", "phash_centre": "0000000000000000"}
+                  "phash": None, "face_phash": None}
 
 
 def load_cases():

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import FeatureCache, file_sha256, worker_cache
-from . import face, hashes, look, metadata, provenance, tone
+from . import face, forensic, hashes, look, metadata, provenance, tone
 from .decode import DecodeError, Decoded, decode
 
 Extractor = Callable[[Decoded], dict[str, Any]]
@@ -24,12 +24,13 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
     ("provenance", provenance.extract),
     ("hashes", hashes.extract),
     ("tone", tone.extract),
+    ("forensic", forensic.extract),
     ("face", face.extract),
     ("look", look.extract),  # after face: reuses its detection
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 
 
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
