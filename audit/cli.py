@@ -145,6 +145,53 @@ def rules(policy_path: Path | None) -> None:
         click.echo(f"        {r.summary}")
 
 
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--launder", is_flag=True, help="Remove format cues first: square crop, 512 px, no metadata, JPEG q70-95.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@click.option("--ai-model", "ai_model", type=click.Path(dir_okay=False, path_type=Path),
+              help="A user ONNX detector to run alongside the built-in forensic model.")
+def evaluate(folder: Path, launder: bool, as_json: bool, ai_model: Path | None) -> None:
+    """Measure the AI detector on FOLDER (manifest.csv with file,label[,source_repo], or real/ and ai/)."""
+    import json
+
+    from .evaluate import EvaluationError, evaluate_dir, format_text
+    from .onnx_detector import OnnxModelError, check_model
+
+    try:
+        if ai_model:
+            check_model(ai_model)
+        result = evaluate_dir(folder, launder=launder, options={"ai_model": str(ai_model)} if ai_model else None)
+    except (EvaluationError, OnnxModelError) as exc:
+        raise InputError(str(exc)) from None
+    click.echo(json.dumps(result, indent=1) if as_json else format_text(result))
+
+
+@cli.command()
+@click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Staff CSV: learn from each person's primary photo. Default: every photo in PORTFOLIO.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy TOML file (its [consistency] settings are used).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("brief"),
+              show_default=True, help="Output folder (created if missing).")
+@click.option("--format", "formats", default="md,pdf", show_default=True, help="Comma-separated outputs: md, pdf.")
+def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str) -> None:
+    """Write a one-page house-style brief (backdrop colour, crop, head size, eye line, light,
+    minimum size) of PORTFOLIO's main style, for a photographer or an AI headshot service."""
+    from .brief import BriefError, write_brief
+    from .features import default_jobs
+    from .policy import PolicyError
+    from .staff import StaffError
+
+    try:
+        written = write_brief(portfolio, staff_csv, out_dir, formats, policy_path, jobs=default_jobs())
+    except (BriefError, PolicyError, StaffError) as exc:
+        raise InputError(str(exc)) from None
+    for path in written:
+        click.echo(f"  wrote {path}", err=True)
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="headshot-audit")

@@ -38,6 +38,8 @@ def colour_name(L: float, a: float, b: float) -> str:
            "teal" if h < 230 else "blue" if h < 300 else "purple" if h < 340 else "pink")
     if hue == "orange" and C < 30:
         hue = "beige" if L > 55 else "brown"
+    if C < 18 and hue not in ("beige", "brown"):
+        hue = f"greyish {hue}"
     return f"{tone}{hue}"
 
 
