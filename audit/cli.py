@@ -85,13 +85,17 @@ def cli() -> None:
               help="Parallel worker processes for the photo stage. Default: all cores.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
               help="Exit 1 if any finding is at or above this severity.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Send the per-photo work to a Dask distributed scheduler (tcp://host:8786); its workers "
+                   "must see the portfolio at the same path. Needs headshot-audit[dask].")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Feature cache folder, so unchanged photos are not decoded again. Default: the user cache dir.")
 @click.option("--no-cache", is_flag=True, help="Measure every photo afresh and store nothing.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder with your own report.html / report.css; package templates fill the rest.")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
-        as_of: str | None, jobs: int | None, fail_on: str | None, cache_dir: Path | None, no_cache: bool,
+        as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None,
+        cache_dir: Path | None, no_cache: bool,
         template_dir: Path | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
     from .cache import CacheError, default_cache_dir
@@ -109,13 +113,19 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
                          as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
     progress = _Progress()
+    client = _connect(scheduler) if scheduler else None
     try:
+        if client is not None:
+            config.executor = client.get_executor()
         result = run_audit(config, progress=progress.step, on_start=progress.start)
         progress.close()
         written = write_outputs(result, out_dir, fmt, template_dir)
     except (PolicyError, StaffError, InventoryError, OutputError, ReportError, CacheError) as exc:
         progress.close()
         raise InputError(str(exc)) from None
+    finally:
+        if client is not None:
+            client.close()
     s = result.summary()
     sev = s["by_severity"]
     click.echo(f"Audited {s['photos']} photos for {s['staff']} staff: {s['findings']} findings "
@@ -126,6 +136,17 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
     worst = result.worst_severity()
     if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
         click.get_current_context().exit(EXIT_FINDINGS)
+
+
+def _connect(address: str):  # type: ignore[no-untyped-def]
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler needs the Dask extra: pip install 'headshot-audit[dask]'") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"--scheduler {address}: cannot connect: {exc}") from None
 
 
 @cli.command()
