@@ -19,11 +19,13 @@ Columns (all fractions are of the full frame; None when no face was found):
 - `crop_left`, `crop_right`: eye midpoint to each side border in units of inter-eye distance
   (OFIQ's left/right crop).
 - `inter_eye_px`: distance between the eye centres in the *original* file's pixels (ICAO asks >= 90).
-- `roll_deg`: head roll, degrees, positive = clockwise in the picture, from the face's axis of
-  left/right mirror symmetry (the angle at which the face crop best matches its mirror image).
-  Haar eye boxes are too coarse for a steady angle (a few pixels of error at 40 px between the
-  eyes is several degrees); the symmetry axis uses the whole face.
-- `eye_roll_deg`: the same from the line through the eye centres (None without both eyes).
+- `roll_deg`: head roll, degrees, positive = clockwise in the picture. Two estimates: the line
+  through the eye centres (`eye_roll_deg`, OFIQ's definition; Haar eye boxes make it coarse, a
+  few degrees) and the face's axis of mirror symmetry (`sym_roll_deg`: the angle at which the
+  face crop best matches its mirror image; steady on frontal faces, lost on a three-quarter
+  view). When both exist and agree within `ROLL_AGREE_DEG`, their mean; when they disagree, the
+  eyes; without eyes, the symmetry axis unless its best angle is at the search limit; else None.
+- `eye_roll_deg`, `sym_roll_deg`: the two estimates (None when not available).
 - `eyes_found`: both eyes were found; otherwise eye positions are estimated from the face box.
 """
 
@@ -44,6 +46,8 @@ MIN_DETECT_SIDE = 360
 # histogram equalisation; the default cascade is tried when alt2 finds nothing.
 FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
 FALLBACK_CASCADE = "haarcascade_frontalface_default.xml"
+# Eye-line and symmetry roll estimates closer than this are averaged; otherwise the eyes win.
+ROLL_AGREE_DEG = 8.0
 # When no upright face is found, the frame is also searched turned by this many degrees each way.
 TURN_DEG = 20.0
 # Faces smaller than this share of the largest face do not count (false detections, posters).
@@ -151,6 +155,14 @@ def detect(d: Decoded) -> FaceGeometry:
     if faces:
         largest = max(f[3] for f in faces)
         faces = [f for f in faces if f[3] >= MIN_FACE_RATIO * largest]
+        # one face is sometimes found twice (a second box on the mouth and chin): a box whose
+        # centre lies inside a larger box is the same face
+        kept: list[tuple[int, int, int, int]] = []
+        for f in sorted(faces, key=lambda f: -f[2] * f[3]):
+            cx, cy = f[0] + f[2] / 2, f[1] + f[3] / 2
+            if not any(k[0] <= cx <= k[0] + k[2] and k[1] <= cy <= k[1] + k[3] for k in kept):
+                kept.append(f)
+        faces = kept
     if not faces:
         geo = FaceGeometry(0, None, None, False, W, H)
     else:
@@ -218,7 +230,7 @@ EMPTY: dict[str, Any] = {
     "face_count": 0, "face_found": False, "face_x": None, "face_y": None, "face_w": None, "face_h": None,
     "head_size": None, "eye_chin": None, "eye_line": None, "face_center_x": None,
     "margin_top": None, "margin_bottom": None, "margin_left": None, "margin_right": None,
-    "crop_left": None, "crop_right": None, "inter_eye_px": None, "roll_deg": None, "eye_roll_deg": None, "eyes_found": False,
+    "crop_left": None, "crop_right": None, "inter_eye_px": None, "roll_deg": None, "eye_roll_deg": None, "sym_roll_deg": None, "eyes_found": False,
 }
 
 
@@ -236,6 +248,14 @@ def extract(d: Decoded) -> dict[str, Any]:
     chin = y + h * (1 + _CHIN_BELOW_BOX)
     orig_scale = d.original_size[0] / W if W else 1.0
     eye_w = max(eye_dist_px / W, 1e-6)  # inter-eye distance as a fraction of width
+    eye_roll = math.degrees(math.atan2(dy_px, dx_px)) if geo.eyes_found else None
+    sym = symmetry_roll(d.image, geo.box)
+    if sym is not None and abs(sym) >= float(_SYM_ANGLES[-1]) - 1e-6:
+        sym = None  # best at the search limit: not a frontal face, no axis found
+    if eye_roll is not None and sym is not None:
+        roll = (eye_roll + sym) / 2 if abs(eye_roll - sym) <= ROLL_AGREE_DEG else eye_roll
+    else:
+        roll = eye_roll if eye_roll is not None else sym
     return {
         "face_count": geo.count,
         "face_found": True,
@@ -248,7 +268,8 @@ def extract(d: Decoded) -> dict[str, Any]:
         "margin_left": _r(x), "margin_right": _r(1 - x - w),
         "crop_left": _r(mid_x / eye_w, 2), "crop_right": _r((1 - mid_x) / eye_w, 2),
         "inter_eye_px": _r(eye_dist_px * orig_scale, 1),
-        "roll_deg": _r(symmetry_roll(d.image, geo.box), 2),
-        "eye_roll_deg": _r(math.degrees(math.atan2(dy_px, dx_px)), 2) if geo.eyes_found else None,
+        "roll_deg": None if roll is None else _r(roll, 2),
+        "eye_roll_deg": None if eye_roll is None else _r(eye_roll, 2),
+        "sym_roll_deg": None if sym is None else _r(sym, 2),
         "eyes_found": geo.eyes_found,
     }
