@@ -1,9 +1,16 @@
-"""The human report: gather everything into one context, render the Jinja2 template once,
-and print it to PDF with WeasyPrint.
+"""The human report: gather everything into one context, render the Jinja2 template, and print
+it to PDF with WeasyPrint.
+
+One context serves two media. The HTML is the whole document (every person, the full contact
+sheet). The PDF is bounded whatever the company size: the summary, the changes, the charts and
+the per-person action list in full, then the flagged people in detail and the contact sheet up
+to the policy's `[report] pdf_max_people` / `pdf_max_thumbnails` (most urgent first), with a
+note that says where the rest is (report.html, actions.csv).
 
 Thumbnails are embedded as small data: URLs (never the originals), and WeasyPrint's fetcher
 refuses anything that is not a data: URL or a file inside the output folder, so a hostile
-name or path in the CSV cannot make the renderer read or fetch anything else.
+name or path in the CSV cannot make the renderer read or fetch anything else. With
+`anonymize`, no face is embedded at all: each person is an initials tile of their pseudonym.
 """
 
 from __future__ import annotations
@@ -11,24 +18,48 @@ from __future__ import annotations
 import base64
 import io
 import json
+import mimetypes
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from PIL import Image
+from PIL import Image, ImageOps
 
-from ..features.decode import DecodeError, decode
+from ..features.decode import MAX_PIXELS
 from ..findings import SEVERITIES, severity_rank
+from ..history import TREND_NUMBERS, History
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS
+from . import charts
 
-THUMB_SIZE = 160
+THUMB_SIZE = 128
+LOGO_MAX_BYTES = 2_000_000
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+ACTION_ORDER = {a: i for i, a in enumerate(ACTIONS)}
 
 
 class ReportError(RuntimeError):
-    """The report could not be rendered."""
+    """The report could not be rendered (bad branding option, unreadable logo...)."""
+
+
+@dataclass
+class ReportOptions:
+    """How to render: branding overrides (None = the policy's `[report]` value), privacy,
+    and the user's template folder."""
+
+    template_dir: Path | None = None
+    client: str | None = None
+    consultant: str | None = None
+    logo: Path | None = None
+    accent: str | None = None
+    anonymize: bool = False
+    thumbnails: bool = True
 
 
 def template_dirs(extra: Path | None = None) -> list[str]:
@@ -44,22 +75,76 @@ def make_environment(extra_dir: Path | None = None) -> Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
-    env.filters["money"] = lambda v: f"{v:,.0f}"
+    env.filters["money"] = lambda v: "–" if v is None else f"{v:,.0f}"
     env.filters["months"] = lambda v: "–" if v is None else f"{v:.0f} months"
+    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
     return env
 
 
+# -- pictures ---------------------------------------------------------------------------------
+
 def thumbnail_data_url(root: Path, file: str, size: int = THUMB_SIZE) -> str | None:
-    """A small JPEG of the photo as a data: URL, or None when the photo cannot be read."""
+    """A small JPEG of the photo as a data: URL, or None when the photo cannot be read.
+    JPEGs are DCT-scaled while decoding, so a 12 MP photo costs a fraction of a full decode."""
     try:
-        decoded = decode(root / file, file)
-    except (DecodeError, OSError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(root / file) as im:
+                if im.size[0] * im.size[1] > MAX_PIXELS:
+                    return None
+                if im.format == "JPEG":
+                    im.draft("RGB", (size * 2, size * 2))
+                im.load()
+                img = ImageOps.exif_transpose(im).convert("RGB")
+    except Exception:  # any unreadable photo is a finding already; here it is just no thumbnail
         return None
-    img: Image.Image = decoded.image
-    img.thumbnail((size, size))
+    img.thumbnail((size, size), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=78, optimize=True)
+    img.save(buf, "JPEG", quality=72, optimize=True)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def thumbnails_for(root: Path, files: list[str], jobs: int = 1) -> dict[str, str | None]:
+    """Thumbnails of `files`, decoded on `jobs` threads (Pillow releases the GIL while decoding)."""
+    files = list(dict.fromkeys(files))
+    if jobs <= 1 or len(files) < 8:
+        return {f: thumbnail_data_url(root, f) for f in files}
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        return dict(zip(files, ex.map(lambda f: thumbnail_data_url(root, f), files)))
+
+
+def logo_data_url(path: Path) -> str:
+    """The logo as a data: URL (PNG, JPEG or SVG). Raises ReportError naming the file."""
+    mime = mimetypes.guess_type(path.name)[0]
+    if mime not in ("image/png", "image/jpeg", "image/svg+xml"):
+        raise ReportError(f"{path}: the logo must be a PNG, JPEG or SVG file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read the logo: {exc.strerror or exc}") from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ReportError(f"{path}: the logo is larger than {LOGO_MAX_BYTES // 1_000_000} MB")
+    if mime != "image/svg+xml":
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                im.verify()
+        except Exception:
+            raise ReportError(f"{path}: the logo is not a readable image") from None
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def check_accent(value: str, where: str = "accent colour") -> str:
+    """A CSS hex colour (#rgb or #rrggbb); anything else could inject CSS, so it is refused."""
+    if not _HEX_COLOUR.fullmatch(value or ""):
+        raise ReportError(f"{where}: {value!r} is not a colour like #1f4e79")
+    return value
+
+
+def initials(name: str | None, fallback: str | None = None) -> str:
+    words = [w for w in re.split(r"[\s_.\-]+", name or "") if w and w[0].isalnum()]
+    if not words:
+        return (fallback or "?")[:2].upper()
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
 def forensic_evaluation() -> dict[str, Any] | None:
@@ -75,89 +160,289 @@ def forensic_evaluation() -> dict[str, Any] | None:
     return {"evaluation": model.get("evaluation"), "sources": model.get("training_sources") or model.get("sources")}
 
 
-def _executive_summary(result: AuditResult, s: dict[str, Any]) -> list[str]:
+# -- the words --------------------------------------------------------------------------------
+
+def _since_last(history: History | None, s: dict[str, Any]) -> str | None:
+    if not history or not history.changes:
+        return None
+    c = history.changes
+    n = c.counts()
+    bits = [f"{n['new']} new finding{'s' if n['new'] != 1 else ''}",
+            f"{n['resolved']} resolved"]
+    if n["resolved_with_leavers"]:
+        bits.append(f"{n['resolved_with_leavers']} more gone with people who left")
+    people = []
+    if c.joined:
+        people.append(f"{len(c.joined)} joined")
+    if c.left:
+        people.append(f"{len(c.left)} left")
+    text = (f"Since the last audit ({c.previous_as_of}): " + ", ".join(bits)
+            + f"; {len(c.photos_replaced)} photo{'s' if len(c.photos_replaced) != 1 else ''} replaced")
+    if people:
+        text += "; " + " and ".join(people)
+    return text + "."
+
+
+def _executive_summary(result: AuditResult, s: dict[str, Any], history: History | None) -> list[str]:
     b = result.budget
     counts = {a: b["by_action"][a]["count"] for a in ACTIONS}
     cur = b["currency"]
-    lines = [
-        f"We audited {s['photos']} photo files for {s['staff']} staff members "
-        f"({s['staff_with_photo']} have a photo we could match).",
-    ]
+    lines = []
+    since = _since_last(history, s)
+    if since:
+        lines.append(since)
+    lines.append(f"We audited {s['photos']:,} photo files for {s['staff']:,} staff "
+                 f"({s['staff_with_photo']:,} have a photo we could match).")
     act = []
     if counts["retake"]:
-        act.append(f"{counts['retake']} need a retake with a photographer")
+        act.append(f"{counts['retake']:,} need a retake with a photographer")
     if counts["refresh"]:
-        act.append(f"{counts['refresh']} need a refreshed photo")
+        act.append(f"{counts['refresh']:,} a refreshed photo")
     if counts["fix"]:
-        act.append(f"{counts['fix']} need their crop or background fixed")
+        act.append(f"{counts['fix']:,} a fixed crop or background")
     if counts["review"]:
-        act.append(f"{counts['review']} need a human review")
+        act.append(f"{counts['review']:,} a human review")
     if act:
-        lines.append("Of the staff, " + ", ".join(act) + f"; {counts['keep']} can keep their photo.")
+        lines.append("Of the staff, " + ", ".join(act) + f"; {counts['keep']:,} can keep their photo.")
     else:
         lines.append("Every staff member can keep their current photo.")
     role = [f for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical")]
     if s["ai_photos"]:
         lines.append(
-            f"{s['ai_photos']} photos look AI-generated ({s['ai_confirmed']} confirmed by provenance metadata or "
-            f"declared by HR)" + (f"; {len(role)} of them in high-stakes roles, where the article's advice is a "
-                                  "photographer's portrait." if role else "."))
+            f"{s['ai_photos']:,} photos look AI-generated ({s['ai_confirmed']:,} confirmed by provenance metadata or "
+            f"declared by HR)" + (f"; {len(role):,} of them in high-stakes roles, where a photographer's portrait "
+                                  "is the advice." if role else "."))
     lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}"
                  + (" — a group photo day would be cheaper than individual sessions." if b.get("photo_day") and b["photo_day"]["cheaper"] else "."))
     return lines
 
 
-def build_context(result: AuditResult, thumbnails: bool = True) -> dict[str, Any]:
+def budget_options(result: AuditResult) -> dict[str, Any]:
+    """Ways to get new photos for everyone who needs one (retake + refresh), priced with the
+    policy's costs and compared per year of use (useful life from the policy)."""
+    b = result.budget
+    costs = result.policy["costs"]
+    n_retake = b["by_action"]["retake"]["count"]
+    n_refresh = b["by_action"]["refresh"]["count"]
+    n = n_retake + n_refresh
+    ph, ai, day = costs["photographer_session"], costs["ai_service"], costs["group_photo_day"]
+
+    def row(label: str, low: float, high: float, months: float, turnaround: str, note: str) -> dict[str, Any]:
+        years = (months or 12) / 12
+        return {"label": label, "low": low, "high": high, "months": months, "turnaround": turnaround,
+                "per_year_low": low / years, "per_year_high": high / years, "note": note}
+
+    rows = []
+    if n:
+        rows.append(row(f"Individual photographer sessions ({n:,} people)", n * ph["low"], n * ph["high"],
+                        ph["useful_life_months"], ph["turnaround"], "one portrait style per photographer"))
+        rows.append(row(f"Group photo day ({n:,} people)", day["low"] + day["per_person"] * n,
+                        day["high"] + day["per_person"] * n, day["useful_life_months"], day["turnaround"],
+                        "one consistent look; needs people on site"))
+        rows.append(row(f"AI headshot service ({n:,} people)", n * ai["low"], n * ai["high"],
+                        ai["useful_life_months"], ai["turnaround"], "not for high-stakes roles"))
+        if n_retake and n_refresh:
+            photog_low = min(n_retake * ph["low"], day["low"] + day["per_person"] * n_retake) if n_retake >= day["min_people"] else n_retake * ph["low"]
+            photog_high = min(n_retake * ph["high"], day["high"] + day["per_person"] * n_retake) if n_retake >= day["min_people"] else n_retake * ph["high"]
+            life = (ph["useful_life_months"] * n_retake + ai["useful_life_months"] * n_refresh) / n
+            rows.append(row(f"Hybrid: photographer for {n_retake:,}, AI for {n_refresh:,}",
+                            photog_low + n_refresh * ai["low"], photog_high + n_refresh * ai["high"], life,
+                            "as above", "the recommended mix"))
+    cheapest = min(rows, key=lambda r: r["per_year_low"] + r["per_year_high"]) if rows else None
+    return {"rows": rows, "people": n, "retake": n_retake, "refresh": n_refresh, "cheapest": cheapest}
+
+
+# -- the data ---------------------------------------------------------------------------------
+
+def _ages_by_source(result: AuditResult) -> dict[str, list[float]]:
+    photos = result.photos
+    capture = dict(zip(photos["file"], photos["capture_date"])) if "capture_date" in photos else {}
+    out: dict[str, list[float]] = {}
+    for p in result.staff.itertuples(index=False):
+        d = p.photo_date or capture.get(p.file)
+        if not isinstance(d, str):
+            continue
+        try:
+            months = (result.config.as_of - date.fromisoformat(d[:10])).days / (365.25 / 12)
+        except ValueError:
+            continue
+        out.setdefault(p.photo_source or "unknown", []).append(max(months, 0.0))
+    return out
+
+
+def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int]]:
+    photos = result.photos
+    suspect = result.policy["ai"]["suspect_score"]
+    score = dict(zip(photos["file"], photos["ai_score"])) if "ai_score" in photos else {}
+    rows: dict[str, list[int]] = {}
+    for p in result.staff.itertuples(index=False):
+        if not p.file or p.file not in score:
+            continue
+        r = rows.setdefault(p.department or "(none)", [0, 0])
+        r[1] += 1
+        s = score[p.file]
+        r[0] += int(s is not None and s == s and s >= suspect)
+    return [(d, a, n) for d, (a, n) in rows.items()]
+
+
+def _styles(result: AuditResult) -> list[dict[str, Any]]:
+    for f in result.findings:
+        if f.code == "CON010" and f.evidence.get("styles"):
+            return list(f.evidence["styles"])
+    photos = result.photos
+    if "style_group" not in photos:
+        return []
+    groups = photos["style_group"].dropna()
+    if groups.nunique() < 2:
+        return []
+    n = len(groups)
+    out = []
+    for label, size in groups.value_counts().items():
+        hexes = photos.loc[photos["style_group"] == label, "backdrop_hex"].dropna() if "backdrop_hex" in photos else []
+        out.append({"label": label, "size": int(size), "share": round(size / n, 3),
+                    "backdrop_hex": hexes.mode().iloc[0] if len(hexes) else None})
+    return out
+
+
+def _charts(result: AuditResult, history: History | None) -> dict[str, str | None]:
+    by_kind: dict[str, dict[str, int]] = {}
+    for f in result.findings:
+        by_kind.setdefault(f.category, {}).setdefault(f.severity, 0)
+        by_kind[f.category][f.severity] += 1
+    out = {
+        "ages": charts.age_distribution(_ages_by_source(result), result.policy["staleness"]),
+        "kinds": charts.findings_by_kind(by_kind),
+        "ai_departments": charts.ai_share_by_department(_ai_by_department(result)),
+        "styles": charts.style_groups(_styles(result)),
+        "trend": None,
+    }
+    if history and history.trend:
+        out["trend"] = charts.trends(history.trend, [t for t in TREND_NUMBERS if t[0] != "staff"][:4]
+                                     if len(history.trend) else [])
+    return out
+
+
+def priority_sorted(recs: list[Any]) -> list[Any]:
+    """Most urgent first: by priority (severity), then action, then name. Rank 1 = most urgent."""
+    return sorted(recs, key=lambda r: (-severity_rank(r.priority), ACTION_ORDER[r.action],
+                                       (r.name or "").lower(), r.employee_id))
+
+
+def build_context(result: AuditResult, history: History | None = None, options: ReportOptions | None = None,
+                  thumbnails: bool | None = None) -> dict[str, Any]:
+    """Everything the template shows, for both media. `result` is the (possibly anonymised)
+    result to print."""
+    options = options or ReportOptions()
+    if thumbnails is None:
+        thumbnails = options.thumbnails and not options.anonymize
+    policy = result.policy
+    rep = policy["report"]
     s = result.summary()
-    root = result.inventory.root
-    photos = {r["file"]: r for r in result.photos.to_dict("records")}
+    photos = {r["file"]: r for r in result.photos[[c for c in ("file", "error", "ai_score", "ai_basis")
+                                                  if c in result.photos]].to_dict("records")}
     staff = result.staff.to_dict("records")
     recs = {r.employee_id: r for r in result.recommendations}
+    rank = {r.employee_id: i + 1 for i, r in enumerate(priority_sorted(result.recommendations))}
     per_person: dict[str, list] = {}
     unowned = []
     for f in result.findings:
         (per_person.setdefault(f.employee_id, []) if f.employee_id else unowned).append(f)
 
-    thumbs: dict[str, str | None] = {}
-
-    def thumb(file: str | None) -> str | None:
-        if not thumbnails or not file:
-            return None
-        if file not in thumbs:
-            ok = photos.get(file) and not photos[file].get("error")
-            thumbs[file] = thumbnail_data_url(root, file) if ok else None
-        return thumbs[file]
-
     people = []
     for p in staff:
         found = sorted(per_person.get(p["employee_id"], []), key=lambda f: -severity_rank(f.severity))
-        photo = photos.get(p["file"]) if p["file"] else None
         worst = found[0].severity if found else None
+        rec = recs.get(p["employee_id"])
         people.append({
-            **p, "findings": found, "photo_row": photo, "thumb": thumb(p["file"]),
-            "rec": recs.get(p["employee_id"]), "worst": worst,
+            **p, "findings": found, "rec": rec, "worst": worst, "rank": rank.get(p["employee_id"], 10**9),
+            "readable": bool(p["file"] and photos.get(p["file"]) and not photos[p["file"]].get("error")),
+            "initials": initials(p.get("name"), p.get("employee_id")),
             "flags": sorted({f.category for f in found if f.severity != "info"}),
         })
-    people_by_action = {a: [x for x in people if x["rec"] and x["rec"].action == a] for a in ACTIONS}
-    policy = result.policy
+    people.sort(key=lambda x: x["rank"])
+    flagged = [x for x in people if any(f.severity != "info" for f in x["findings"])]
+    max_people = int(rep.get("pdf_max_people", 300))
+    max_thumbs = int(rep.get("pdf_max_thumbnails", 240))
+    # The PDF's contact sheet: flagged people first (most urgent first), then the rest.
+    sheet_pdf = people[:max_thumbs]
+    detail_pdf = flagged[:max_people]
+
+    thumbs: dict[str, str | None] = {}
+    if thumbnails:
+        wanted = [x["file"] for x in people if x["readable"]]
+        thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs))
+    for x in people:
+        x["thumb"] = thumbs.get(x["file"]) if x["file"] else None
+
+    groups = []
+    for action in ACTIONS:
+        if action == "keep":
+            continue
+        members = [x for x in people if x["rec"] and x["rec"].action == action]
+        if not members:
+            continue
+        by_priority = []
+        for sev in reversed(SEVERITIES):
+            ms = [x for x in members if x["rec"].priority == sev]
+            if ms:
+                by_priority.append({"priority": sev, "people": ms})
+        b = result.budget["by_action"][action]
+        groups.append({"action": action, "label": ACTION_LABELS[action], "count": len(members),
+                       "by_priority": by_priority, "low": b["low"], "high": b["high"]})
+    keep = [x for x in people if x["rec"] and x["rec"].action == "keep"]
+
+    logo = options.logo or (Path(rep["logo"]) if rep.get("logo") else None)
+    if logo is not None and options.logo is None and policy.base_dir is not None and not logo.is_absolute():
+        logo = policy.base_dir / logo
+    accent = check_accent(options.accent or rep["accent_color"],
+                          "--accent" if options.accent else f"{policy.source}: report.accent_color")
+    changes = history.changes if history else None
+    changes_ctx = None
+    if changes:
+        sev_of = changes.severity
+        leavers = set(changes.resolved_with_leavers)
+        new_sorted = sorted((k for k in changes.new if sev_of.get(k) != "info"),
+                            key=lambda k: (-severity_rank(sev_of.get(k, "info")), k))
+        by_key = {f.key: f for f in result.findings}
+        names = {x["employee_id"]: x.get("name") for x in people}
+        changes_ctx = {
+            "previous_as_of": changes.previous_as_of, "counts": changes.counts(),
+            "new_findings": [by_key[k] for k in new_sorted if k in by_key],
+            "resolved_by_code": _count_codes([k for k in changes.resolved if k not in leavers and sev_of.get(k) != "info"]),
+            "replaced": changes.photos_replaced, "joined": [(e, names.get(e)) for e in changes.joined],
+            "left": changes.left, "persisting": len(changes.persisting),
+        }
     return {
-        "title": policy["report"]["title"],
+        "title": rep["title"],
         "organisation": policy["organisation"]["name"],
-        "client": policy["report"]["client"],
-        "consultant": policy["report"]["consultant"],
-        "accent": policy["report"]["accent_color"],
+        "client": options.client if options.client is not None else rep["client"],
+        "consultant": options.consultant if options.consultant is not None else rep["consultant"],
+        "logo": logo_data_url(logo) if logo else None,
+        "accent": accent,
+        "anonymized": options.anonymize,
         "as_of": result.config.as_of.isoformat(),
         "generated": date.today().isoformat(),
         "summary": s,
-        "executive": _executive_summary(result, s),
+        "executive": _executive_summary(result, s, history),
+        "since_last": _since_last(history, s),
+        "changes": changes_ctx,
+        "trend": history.trend if history else [],
+        "trend_numbers": TREND_NUMBERS,
+        "charts": _charts(result, history),
         "people": people,
-        "people_with_findings": [x for x in people if any(f.severity != "info" for f in x["findings"])],
-        "people_by_action": people_by_action,
+        "flagged": flagged,
+        "detail_pdf": detail_pdf,
+        "sheet_pdf": sheet_pdf,
+        "max_people": max_people,
+        "max_thumbs": max_thumbs,
+        "action_groups": groups,
+        "keep": keep,
         "action_labels": ACTION_LABELS,
         "actions": ACTIONS,
         "unowned": unowned,
         "severities": list(reversed(SEVERITIES)),
         "budget": result.budget,
+        "budget_options": budget_options(result),
         "policy": policy,
         "rules": policy.rules,
         "staleness": policy["staleness"],
@@ -166,9 +451,22 @@ def build_context(result: AuditResult, thumbnails: bool = True) -> dict[str, Any
     }
 
 
-def render_html(result: AuditResult, template_dir: Path | None = None, thumbnails: bool = True) -> str:
-    env = make_environment(template_dir)
-    return env.get_template("report.html").render(**build_context(result, thumbnails))
+def _count_codes(keys: list[str]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for k in keys:
+        code = k.split("|", 1)[0]
+        counts[code] = counts.get(code, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def render_html(result: AuditResult, template_dir: Path | None = None, thumbnails: bool = True,
+                history: History | None = None, options: ReportOptions | None = None,
+                medium: str = "html", context: dict[str, Any] | None = None) -> str:
+    """The report as HTML. `medium` "html" is the whole document; "pdf" the bounded one."""
+    options = options or ReportOptions(template_dir=template_dir, thumbnails=thumbnails)
+    env = make_environment(options.template_dir or template_dir)
+    ctx = context if context is not None else build_context(result, history, options)
+    return env.get_template("report.html").render(**ctx, medium=medium)
 
 
 def _allowed(url: str, root: Path) -> bool:
@@ -210,8 +508,9 @@ def local_only_fetcher(out_dir: Path) -> Any:
 
 
 def render_pdf(html: str, out_dir: Path) -> bytes:
-    """PDF bytes of the report HTML (which carries its own stylesheet)."""
+    """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
+    once each and compressed, so the file stays small."""
     from weasyprint import HTML
 
     doc = HTML(string=html, base_url=out_dir.resolve().as_uri() + "/", url_fetcher=local_only_fetcher(out_dir))
-    return doc.write_pdf()
+    return doc.write_pdf(optimize_images=True, jpeg_quality=70, dpi=150)

@@ -1,25 +1,53 @@
-"""Write the requested outputs of one audit into one folder, each file atomically."""
+"""Write the requested outputs of one audit into one folder, each file atomically.
+
+Order of work: anonymise the result first when asked (so no later step can see a real name),
+compare with the earlier audits, then export and render from that one result.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
-from .render import render_html, render_pdf
+from .render import ReportOptions, build_context, render_html, render_pdf
 
 FORMATS = ("pdf", "html", "json", "csv")
 
 
+def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
+            options: ReportOptions | None = None, pseudonym_key: bytes | None = None) -> tuple[AuditResult, History | None]:
+    """The result to print (anonymised when `options.anonymize`) and its history."""
+    options = options or ReportOptions()
+    pseudo = None
+    out = result
+    if options.anonymize:
+        from ..anonymize import Pseudonymizer, load_key, policy_key_path
+
+        pseudo = Pseudonymizer(pseudonym_key or load_key(policy_key_path(result.policy)))
+        from ..anonymize import anonymize_result
+
+        out = anonymize_result(result, pseudo)
+    history = build_history(previous, snapshot_from_result(result), pseudo) if previous else None
+    return out, history
+
+
 def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = FORMATS,
-                  template_dir: Path | None = None) -> list[Path]:
+                  template_dir: Path | None = None, previous: list[Snapshot] | None = None,
+                  options: ReportOptions | None = None, pseudonym_key: bytes | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
-    once its new version is complete, so an interrupted run leaves the previous report."""
+    once its new version is complete, so an interrupted run leaves the previous report.
+    `previous`: earlier audits (audit.history.load_history) to compare with."""
+    options = options or ReportOptions(template_dir=template_dir)
+    if template_dir and not options.template_dir:
+        options.template_dir = template_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    shown, history = prepare(result, previous, options, pseudonym_key)
     written: list[Path] = []
 
     def put(name: str, data: str | bytes) -> None:
@@ -28,15 +56,16 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         written.append(path)
 
     if "json" in formats:
-        put("audit.json", to_json(result))
+        put("audit.json", to_json(shown, history, anonymized=options.anonymize))
     if "csv" in formats:
-        put("findings.csv", findings_csv(result))
-        put("photos.csv", photos_csv(result))
-        put("actions.csv", actions_csv(result))
+        put("findings.csv", findings_csv(shown))
+        put("photos.csv", photos_csv(shown))
+        put("actions.csv", actions_csv(shown))
     if "html" in formats or "pdf" in formats:
-        html = render_html(result, template_dir)
+        context = build_context(shown, history, options)
         if "html" in formats:
-            put("report.html", html)
+            put("report.html", render_html(shown, options=options, medium="html", context=context))
         if "pdf" in formats:
+            html = render_html(shown, options=options, medium="pdf", context=context)
             put("report.pdf", render_pdf(html, out_dir))
     return written
