@@ -93,10 +93,23 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Measure every photo afresh and store nothing.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder with your own report.html / report.css; package templates fill the rest.")
+@click.option("--previous", "previous_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="An earlier audit.json, or a folder of them (audit history): report what changed and the trends.")
+@click.option("--anonymize", is_flag=True,
+              help="Stable pseudonyms for names, ids, e-mails and files in every output; no faces in the report.")
+@click.option("--client", "client_name", default=None,
+              help="Client name on the cover (overrides the policy's [report] client).")
+@click.option("--consultant", default=None, help="Consultant name on the cover (overrides [report] consultant).")
+@click.option("--logo", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Logo for the cover, PNG, JPEG or SVG (overrides [report] logo).")
+@click.option("--accent", default=None, metavar="#RRGGBB",
+              help="Accent colour of the report (overrides [report] accent_color).")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None,
         cache_dir: Path | None, no_cache: bool,
-        template_dir: Path | None) -> None:
+        template_dir: Path | None, previous_path: Path | None = None, anonymize: bool = False,
+        client_name: str | None = None, consultant: str | None = None, logo: Path | None = None,
+        accent: str | None = None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
     from .cache import CacheError, default_cache_dir
     from .features import default_jobs
@@ -108,7 +121,22 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
     from .report.write import write_outputs
     from .staff import StaffError
 
+    from .anonymize import AnonymizeError
+    from .history import HistoryError, load_history
+    from .report.render import ReportOptions, check_accent
+
     fmt = _parse_formats(formats)
+    if accent is not None:
+        try:
+            check_accent(accent, "--accent")
+        except ReportError as exc:
+            raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint="'--accent'") from None
+    try:
+        previous = load_history(previous_path) if previous_path else None
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
+                            accent=accent, anonymize=anonymize)
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
                          as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
@@ -119,8 +147,9 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
             config.executor = client.get_executor()
         result = run_audit(config, progress=progress.step, on_start=progress.start)
         progress.close()
-        written = write_outputs(result, out_dir, fmt, template_dir)
-    except (PolicyError, StaffError, InventoryError, OutputError, ReportError, CacheError) as exc:
+        written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
+    except (PolicyError, StaffError, InventoryError, OutputError, ReportError, CacheError, HistoryError,
+            AnonymizeError) as exc:
         progress.close()
         raise InputError(str(exc)) from None
     finally:

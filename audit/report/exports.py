@@ -20,19 +20,26 @@ def photo_records(result: AuditResult) -> list[dict[str, Any]]:
     return [plain(r) for r in result.photos.to_dict("records")]
 
 
-def to_json(result: AuditResult) -> str:
+def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) -> str:
+    """audit.json: compact, so that the C encoder writes 100,000 staff in about a second.
+    `changes` holds the finding keys new, resolved and persisting since the previous audit
+    (null when no earlier audit was given); `history` the key numbers at each audit."""
+    changes = history.changes.to_dict() if history is not None and history.changes else None
     doc = {
         "schema_version": SCHEMA_VERSION,
         "as_of": result.config.as_of.isoformat(),
         "generated_by": audit_metadata(result),
-        "summary": result.summary(),
+        "summary": plain(result.summary()),
         "photos": photo_records(result),
         "findings": [f.to_dict() for f in result.findings],
         "staff": [plain(r) for r in result.staff.to_dict("records")],
         "recommendations": [r.to_dict() for r in result.recommendations],
-        "budget": result.budget,
+        "budget": plain(result.budget),
+        "anonymized": anonymized,
+        "changes": plain(changes),
+        "history": plain({"trend": history.trend}) if history is not None and history.trend else None,
     }
-    return json.dumps(plain(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
 
 
 def safe_cell(value: Any) -> Any:
@@ -68,4 +75,18 @@ def photos_csv(result: AuditResult) -> str:
 
 
 def actions_csv(result: AuditResult) -> str:
-    return _csv(pd.DataFrame.from_records([r.to_dict() | {"codes": ";".join(r.codes)} for r in result.recommendations]))
+    """One row per person, most urgent first: `priority_rank` 1 is the first to act on (by the
+    severity behind the action, then the action, then the name), so sorting on it restores the
+    order after any other sort in a spreadsheet."""
+    from .render import priority_sorted
+
+    staff = {r["employee_id"]: r for r in result.staff[[c for c in ("employee_id", "title", "department", "email")
+                                                        if c in result.staff]].to_dict("records")}
+    rows = []
+    for rank, r in enumerate(priority_sorted(result.recommendations), start=1):
+        p = staff.get(r.employee_id, {})
+        rows.append({"priority_rank": rank, **r.to_dict(), "codes": ";".join(r.codes),
+                     "title": p.get("title"), "department": p.get("department"), "email": p.get("email")})
+    cols = ["priority_rank", "employee_id", "name", "action", "priority", "reason", "cost_low", "cost_high",
+            "codes", "title", "department", "email"]
+    return _csv(pd.DataFrame.from_records(rows, columns=cols))
