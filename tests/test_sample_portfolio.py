@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_portfolio"
@@ -90,8 +90,12 @@ def test_planted_data_problems(rows):
     assert by_id["E1016"]["photo"] and not (SAMPLE / by_id["E1016"]["photo"]).exists()
     assert by_id["E1024"]["photo"] == "" and not list((SAMPLE / "photos").glob("E1024*"))
     assert by_id["E1014"]["photo"] == "photos/broken.jpg"
-    with pytest.raises(OSError):
-        Image.open(SAMPLE / "photos/broken.jpg").load()
+    broken = (SAMPLE / "photos/broken.jpg").read_bytes()
+    assert broken.startswith(b"\xff\xd8") and not broken.endswith(b"\xff\xd9")  # a JPEG cut short
+    with pytest.MonkeyPatch.context() as mp:  # whatever another test set globally
+        mp.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+        with pytest.raises(OSError):
+            Image.open(SAMPLE / "photos/broken.jpg").load()
     listed = {r["photo"] for r in rows}
     assert (SAMPLE / "photos/former_jsmith.jpg").exists() and "photos/former_jsmith.jpg" not in listed
     # Directory-export naming: by employee id and by e-mail local part.
