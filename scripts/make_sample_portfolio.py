@@ -11,8 +11,9 @@ kind of finding the audit makes is planted at least once. The table of planted p
 Deterministic: fixed seeds, fixed EXIF times, no clock. Running it twice gives byte-identical
 files, with one exception: the photo signed with a C2PA manifest (through
 `audit.synth.markers.with_c2pa`, which makes a fresh throw-away certificate and signature on
-every run); its pixels are identical, its manifest bytes are not. Without `cryptography` and
-`c2pa` installed that photo is written unsigned and the generator says so.
+every run). Into a new folder its pixels are identical and its manifest bytes are not; over an
+earlier run the signed file is kept as it is when its pixels have not changed. Without
+`cryptography` and `c2pa` installed that photo is written unsigned and the generator says so.
 
 Provenance markers are written inline here (XMP packet, PNG tEXt, EXIF) on purpose: the sample
 must not change when the marker helpers used by the tests evolve.
@@ -285,6 +286,8 @@ def save_photo(img: Image.Image, path: Path, person: Person | None, seq: int) ->
         img.save(buf, "JPEG", **kw)
         path.write_bytes(buf.getvalue()[: len(buf.getvalue()) * 2 // 5])  # the upload broke off
         return None
+    if marker == "c2pa" and _signed_copy_of(path, img, kw):
+        return None  # keep the earlier signature: re-signing would change the bytes for nothing
     img.save(path, "JPEG", **kw)
     if marker == "c2pa":
         try:
@@ -294,6 +297,19 @@ def save_photo(img: Image.Image, path: Path, person: Person | None, seq: int) ->
         except Exception as exc:  # noqa: BLE001 - the sample is still useful without it
             return f"{path.name}: written without a C2PA manifest ({type(exc).__name__}: {exc})"
     return None
+
+
+def _signed_copy_of(path: Path, img: Image.Image, kw: dict) -> bool:
+    """Whether `path` already holds a C2PA-signed file of exactly these pixels."""
+    if not path.is_file() or b"c2pa" not in path.read_bytes():
+        return False
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", **kw)
+    try:
+        with Image.open(path) as old, Image.open(buf) as new:
+            return old.size == new.size and old.tobytes() == new.tobytes()
+    except OSError:
+        return False
 
 
 def write_csv(out: Path) -> None:
@@ -352,9 +368,11 @@ def generate(out: Path) -> list[str]:
     """Write the portfolio into `out`; returns notes about anything that could not be made."""
     out.mkdir(parents=True, exist_ok=True)
     photos = out / "photos"
+    made = {p.file for p in PEOPLE if p.file} | {x for p in PEOPLE for x in p.extra_files} | set(ORPHANS)
     if photos.is_dir():  # files from an earlier run that the script no longer makes
         for old in photos.iterdir():
-            if old.is_file() and old.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
+            if old.is_file() and old.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") \
+                    and f"photos/{old.name}" not in made:
                 old.unlink()
     notes: list[str] = []
     by_id: dict[str, Image.Image] = {}
