@@ -1,0 +1,349 @@
+"""Forensic pixel and file evidence that a photo may be AI-generated (probabilistic, never proof).
+
+Two kinds of raw measures, all returned as `fx_<name>` columns:
+
+* Pixel measures, taken on a normalised view of the photo: the central square of the working
+  copy, resized to 512 x 512. Training launders every image the same way (crop to square,
+  resize to 512, strip metadata, re-encode), so the model sees at run time what it saw in
+  training, whatever the photo's original size. Noise residual (image minus 3x3 median) in the
+  central face area and in skin-coloured pixels, sensor-noise floor in smooth areas, share of
+  "plastic" flat blocks, high-frequency energy ratios, azimuthally averaged power-spectrum band
+  ratios and periodic (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up
+  sampling, chroma noise, and a cheap catch-light count in the eye band.
+* File measures (weak cues, *not* used by the learned score because a detector that learns
+  "square, no EXIF, software encode" fails on real portfolios): JPEG quantisation tables (estimated
+  quality, exact match with standard libjpeg scaling), generator-typical sizes, camera EXIF.
+
+The learned combiner (`audit.forensic_model`) turns the pixel measures into `forensic_score`
+in [0, 1] with the top reasons in plain words. If the run options name a user ONNX detector
+(`ai_model`), it is run too (`audit.onnx_detector`) and `onnx_score` is reported; see
+`combine_scores` for how the two are merged.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import cv2
+import numpy as np
+import scipy.fft
+from PIL import Image
+from scipy import ndimage
+
+from .decode import Decoded
+
+FEATURE_SIZE = 512
+
+# Sizes image generators emit by default (width, height); either orientation counts.
+GENERATOR_SIZES = {
+    (512, 512), (768, 768), (1024, 1024), (1536, 1536), (2048, 2048),
+    (896, 1152), (832, 1216), (768, 1344), (640, 1536), (1152, 896), (1216, 832), (1344, 768),
+    (1792, 1024), (1536, 1024), (1024, 1536), (1024, 1792), (512, 768), (768, 512),
+}
+
+# JPEG Annex K tables, natural (row-major) order: the base of libjpeg's quality scaling.
+_STD_LUMA = np.array([
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99], dtype=np.int64)
+_STD_CHROMA = np.array([
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+    24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99], dtype=np.int64)
+
+
+def libjpeg_table(base: np.ndarray, quality: int) -> np.ndarray:
+    """The table libjpeg writes for `quality` (1-100) from an Annex K base table."""
+    q = min(max(int(quality), 1), 100)
+    scale = 5000 // q if q < 50 else 200 - 2 * q
+    return np.clip((base * scale + 50) // 100, 1, 255)
+
+
+@lru_cache(maxsize=1)
+def _all_std_tables() -> tuple[np.ndarray, np.ndarray]:
+    luma = np.stack([libjpeg_table(_STD_LUMA, q) for q in range(1, 101)])
+    chroma = np.stack([libjpeg_table(_STD_CHROMA, q) for q in range(1, 101)])
+    return luma, chroma
+
+
+def jpeg_table_analysis(quantization: dict[int, Any] | None) -> dict[str, Any]:
+    """Estimated quality and whether the tables are exactly libjpeg's standard scaling.
+
+    `quantization` is Pillow's `JpegImageFile.quantization` (tables in natural order). A camera
+    writes its own tables; an exact standard match means a software encoder (Pillow, libjpeg,
+    browsers, most web tools) - a weak cue, since web tools re-encode real photos too.
+    """
+    out: dict[str, Any] = {"fx_jpeg_quality": None, "fx_jpeg_standard_tables": None, "fx_jpeg_n_tables": 0}
+    if not quantization:
+        return out
+    tables = {k: np.asarray(list(v), dtype=np.int64) for k, v in quantization.items() if len(v) == 64}
+    out["fx_jpeg_n_tables"] = len(tables)
+    if 0 not in tables:
+        return out
+    luma_all, chroma_all = _all_std_tables()
+    err = np.abs(luma_all - tables[0]).sum(axis=1).astype(float)
+    if 1 in tables:
+        err = err + np.abs(chroma_all - tables[1]).sum(axis=1)
+    best = int(np.argmin(err))
+    exact = bool(err[best] == 0 and all(k in (0, 1) for k in tables))
+    if exact:
+        quality = best + 1
+    else:
+        # Quality-equivalent of a custom table: the standard quality with the same mean step.
+        mean_step = tables[0].mean()
+        quality = int(np.argmin(np.abs(luma_all.mean(axis=1) - mean_step))) + 1
+    out["fx_jpeg_quality"] = quality
+    out["fx_jpeg_standard_tables"] = exact
+    return out
+
+
+def _read_quantization(d: Decoded) -> dict[int, Any] | None:
+    if d.format != "JPEG":
+        return None
+    q = d.info.get("quantization")
+    if q:
+        return q
+    try:  # reopen for the header only; no pixels are decoded
+        with Image.open(d.path) as im:
+            return dict(getattr(im, "quantization", None) or {}) or None
+    except Exception:
+        return None
+
+
+def file_measures(d: Decoded) -> dict[str, Any]:
+    """Weak cues from the file itself; reported, but kept out of the learned score."""
+    w, h = d.original_size
+    exif = d.exif or {}
+    make, model = exif.get(0x010F), exif.get(0x0110)
+    try:
+        sub = d.exif.get_ifd(0x8769) if d.exif else {}
+    except Exception:
+        sub = {}
+    camera_fields = sum(1 for t in (0x829A, 0x829D, 0x8827, 0x920A) if t in sub)  # exposure, f-number, ISO, focal
+    out = {
+        "fx_generator_size": bool((w, h) in GENERATOR_SIZES),
+        "fx_square": bool(w == h),
+        "fx_camera_exif": bool(make or model),
+        "fx_camera_fields": camera_fields,
+        "fx_capture_date_exif": bool(sub.get(0x9003)),
+    }
+    out.update(jpeg_table_analysis(_read_quantization(d)))
+    return out
+
+
+def feature_view(image: Image.Image) -> np.ndarray:
+    """The central square of `image`, resized to FEATURE_SIZE, as float32 RGB 0-255."""
+    w, h = image.size
+    s = min(w, h)
+    left, top = (w - s) // 2, (h - s) // 2
+    sq = image.crop((left, top, left + s, top + s))
+    if s != FEATURE_SIZE:
+        sq = sq.resize((FEATURE_SIZE, FEATURE_SIZE), Image.Resampling.LANCZOS)
+    return np.asarray(sq, dtype=np.float32)
+
+
+def _kurtosis(x: np.ndarray) -> float:
+    x = x - x.mean()
+    v = float((x * x).mean())
+    return float((x ** 4).mean() / (v * v) - 3.0) if v > 1e-9 else 0.0
+
+
+def _radial_profile(power: np.ndarray) -> np.ndarray:
+    n = power.shape[0]
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.rfftfreq(n)[None, :]
+    r = np.sqrt(fx * fx + fy * fy) / 0.5  # 1.0 = Nyquist
+    bins = np.minimum((r * 64).astype(int), 64)
+    sums = np.bincount(bins.ravel(), weights=power.ravel(), minlength=65)
+    counts = np.bincount(bins.ravel(), minlength=65)
+    return np.log(sums[:64] / np.maximum(counts[:64], 1) + 1e-8)
+
+
+@lru_cache(maxsize=2)
+def _hann2d(n: int) -> np.ndarray:
+    w = np.hanning(n).astype(np.float32)
+    return np.outer(w, w)
+
+
+def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
+    """Pixel measures on a FEATURE_SIZE square (float RGB 0-255). All values are finite floats."""
+    n = rgb.shape[0]
+    rgb = np.ascontiguousarray(rgb, dtype=np.float32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    resid = y - cv2.medianBlur(y, 3)
+
+    # central face area (a headshot's face sits in the middle of the square) and skin pixels there
+    t, btm, lft, rgt = int(0.15 * n), int(0.75 * n), int(0.25 * n), int(0.75 * n)
+    rc = resid[t:btm, lft:rgt]
+    skin = ((cb[t:btm, lft:rgt] > 77) & (cb[t:btm, lft:rgt] < 127) & (cr[t:btm, lft:rgt] > 133)
+            & (cr[t:btm, lft:rgt] < 173) & (y[t:btm, lft:rgt] > 40) & (y[t:btm, lft:rgt] < 245))
+    skin_share = float(skin.mean())
+    rs = rc[skin] if skin.sum() > 500 else rc.ravel()
+
+    # 8x8 blocks: residual energy vs local structure; smooth blocks show the noise floor
+    k = n // 8
+    blk_res = resid[: k * 8, : k * 8].reshape(k, 8, k, 8).std(axis=(1, 3))
+    smooth_y = cv2.blur(y, (3, 3))
+    blk_struct = smooth_y[: k * 8, : k * 8].reshape(k, 8, k, 8).std(axis=(1, 3))
+    order = np.argsort(blk_struct.ravel())
+    flat = blk_res.ravel()[order[: max(1, len(order) * 3 // 10)]]
+    noise_floor = float(np.median(flat))
+    flat_share = float((blk_res < 0.6).mean())
+
+    # high-frequency energy ratios (difference of Gaussians)
+    g1 = cv2.GaussianBlur(y, (0, 0), 1.0)
+    g3 = cv2.GaussianBlur(y, (0, 0), 3.0)
+    fine = float(np.mean((y - g1) ** 2))
+    mid = float(np.mean((g1 - g3) ** 2))
+    hf_ratio = (fine + 1e-3) / (mid + 1e-3)
+
+    # azimuthally averaged power spectrum (Hann window), band ratios vs the low band
+    win = _hann2d(n)
+    spec = np.abs(scipy.fft.rfft2((y - y.mean()) * win)) ** 2
+    prof = _radial_profile(spec)
+    f = (np.arange(64) + 0.5) / 64
+    low = prof[(f > 0.05) & (f <= 0.2)].mean()
+    band_mid = prof[(f > 0.2) & (f <= 0.45)].mean() - low
+    band_high = prof[(f > 0.45) & (f <= 0.7)].mean() - low
+    band_top = prof[(f > 0.7) & (f <= 0.95)].mean() - low
+    sel = (f > 0.1) & (f <= 0.9)
+    slope = float(np.polyfit(np.log(f[sel]), prof[sel], 1)[0])
+    hi = prof[(f > 0.5) & (f <= 0.98)]
+    spec_bump = float((hi - ndimage.median_filter(hi, size=7, mode="nearest")).max())
+
+    # periodic peaks in the residual spectrum at multiples of n/8 (upsampling grids, GAN checkerboard)
+    rspec = np.abs(scipy.fft.fft2(resid)) ** 2
+    rspec[0, 0] = 0
+    lg = np.log(rspec + 1e-6)
+    peaks = []
+    for u in range(0, n, n // 8):
+        for v in range(0, n, n // 8):
+            if u == 0 and v == 0:
+                continue
+            nb = lg[np.ix_([(u + d) % n for d in (-3, -2, 2, 3)], [(v + d) % n for d in (-3, -2, 2, 3)])]
+            peaks.append(lg[u, v] - float(np.median(nb)))
+    grid_peak = float(np.mean(sorted(peaks)[-4:]))
+
+    # neighbouring-pixel relations: 2x down (box) and up (bilinear) again; residual correlations
+    small = y[: n // 2 * 2, : n // 2 * 2].reshape(n // 2, 2, n // 2, 2).mean(axis=(1, 3))
+    up = cv2.resize(small, (n // 2 * 2, n // 2 * 2), interpolation=cv2.INTER_LINEAR)
+    resample_err = float((np.mean(np.abs(y - up)) + 1e-3) / (np.mean(np.abs(y - g3)) + 1e-3))
+    rh = resid[:, :-1].ravel(), resid[:, 1:].ravel()
+    rd = resid[:-1, :-1].ravel(), resid[1:, 1:].ravel()
+    corr_h = float(np.corrcoef(*rh)[0, 1]) if np.std(rh[0]) > 1e-6 else 0.0
+    corr_d = float(np.corrcoef(*rd)[0, 1]) if np.std(rd[0]) > 1e-6 else 0.0
+
+    # colour noise: chroma residual vs luma residual, and R/B residual correlation
+    rcb = cb - cv2.medianBlur(cb, 3)
+    rcr = cr - cv2.medianBlur(cr, 3)
+    chroma_ratio = float((rcb.std() + rcr.std() + 1e-3) / (2 * resid.std() + 1e-3))
+
+    # catch-lights: small bright specular spots in the eye band
+    eye = y[int(0.25 * n): int(0.5 * n), int(0.2 * n): int(0.8 * n)]
+    spots = (eye > 170) & (eye - cv2.blur(eye, (9, 9)) > 30)
+    lab, nlab = ndimage.label(spots)
+    if nlab:
+        sizes = np.bincount(lab.ravel())[1:]
+        catch = int(((sizes >= 2) & (sizes <= 80)).sum())
+    else:
+        catch = 0
+
+    # co-occurrence of quantised neighbour differences (SPAM-style, T=2, folded by sign symmetry):
+    # interpolation, denoising and generator up-sampling leave their own joint statistics
+    values_cooc = _cooccurrence(y)
+
+    values = {
+        "fx_noise_center": float(rc.std()),
+        "fx_noise_skin": float(np.mean(np.abs(rs))),
+        "fx_noise_kurtosis": float(np.clip(_kurtosis(rs), -3, 200)),
+        "fx_noise_floor": noise_floor,
+        "fx_flat_share": flat_share,
+        "fx_hf_ratio": float(hf_ratio),
+        "fx_spec_mid": float(band_mid),
+        "fx_spec_high": float(band_high),
+        "fx_spec_top": float(band_top),
+        "fx_spec_slope": slope,
+        "fx_spec_bump": spec_bump,
+        "fx_grid_peak": grid_peak,
+        "fx_resample_err": resample_err,
+        "fx_resid_corr_h": corr_h,
+        "fx_resid_corr_d": corr_d,
+        "fx_chroma_noise": chroma_ratio,
+        "fx_skin_share": skin_share,
+        "fx_catchlights": float(catch),
+    }
+    values.update(values_cooc)
+    return {k: (v if np.isfinite(v) else 0.0) for k, v in values.items()}
+
+
+_COOC_PAIRS = [(a, b) for a in range(-2, 3) for b in range(-2, 3) if (a, b) <= (-a, -b)]
+COOC_FEATURES = [f"fx_cooc_{'m' if a < 0 else 'p'}{abs(a)}_{'m' if b < 0 else 'p'}{abs(b)}" for a, b in _COOC_PAIRS]
+
+
+def _cooccurrence(y: np.ndarray) -> dict[str, float]:
+    hist = np.zeros((5, 5))
+    for d in (np.diff(y, axis=1), np.diff(y, axis=0).T):
+        q = (np.clip(np.rint(d), -2, 2) + 2).astype(np.int64)
+        hist += np.bincount((q[:, :-1] * 5 + q[:, 1:]).ravel(), minlength=25).reshape(5, 5)
+    hist /= max(hist.sum(), 1.0)
+    return {name: float(hist[a + 2, b + 2] + (hist[-a + 2, -b + 2] if (a, b) != (-a, -b) else 0.0))
+            for name, (a, b) in zip(COOC_FEATURES, _COOC_PAIRS)}
+
+
+PIXEL_FEATURES = [
+    "fx_noise_center", "fx_noise_skin", "fx_noise_kurtosis", "fx_noise_floor", "fx_flat_share",
+    "fx_hf_ratio", "fx_spec_mid", "fx_spec_high", "fx_spec_top", "fx_spec_slope", "fx_spec_bump",
+    "fx_grid_peak", "fx_resample_err", "fx_resid_corr_h", "fx_resid_corr_d", "fx_chroma_noise",
+    "fx_skin_share", "fx_catchlights",
+] + COOC_FEATURES
+
+
+def measure(d: Decoded) -> dict[str, Any]:
+    """All raw `fx_` measures of one photo."""
+    out: dict[str, Any] = {k: float(f"{v:.6g}") for k, v in pixel_measures(feature_view(d.image)).items()}
+    out.update(file_measures(d))
+    return out
+
+
+def combine_scores(forensic: float | None, onnx: float | None) -> float | None:
+    """One forensic-evidence score from the built-in model and an optional user ONNX detector.
+
+    The user's detector is presumably the stronger one (that is why it was supplied), but a
+    single model's false alarm must not be amplified: the result is the mean of the two, so
+    one confident detector alone reaches at most ~0.5 + its margin/2, and both must agree for
+    a high score. Either alone is used as is.
+    """
+    vals = [v for v in (forensic, onnx) if v is not None]
+    return round(float(np.mean(vals)), 4) if vals else None
+
+
+def extract(d: Decoded) -> dict[str, Any]:
+    from .. import forensic_model
+
+    fx = measure(d)
+    score, reasons = forensic_model.score(fx, d.options.get("forensic_model"))
+    out: dict[str, Any] = {"forensic_model_score": score}
+    onnx_score = None
+    out["onnx_error"] = None
+    model_path = d.options.get("ai_model")
+    if model_path:
+        from .. import onnx_detector
+
+        try:
+            onnx_score = onnx_detector.score_image(model_path, d.image)
+        except onnx_detector.OnnxModelError as exc:  # the built-in score still stands
+            out["onnx_error"] = str(exc)
+        if onnx_score is not None:
+            word = "AI" if onnx_score >= 0.5 else "real"
+            reasons = (reasons + "; " if reasons else "") + f"user detector says {word} ({onnx_score:.2f})"
+    out["onnx_score"] = onnx_score
+    out["forensic_score"] = combine_scores(score, onnx_score)
+    out["forensic_reasons"] = reasons
+    out.update(fx)
+    return out

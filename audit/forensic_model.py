@@ -1,0 +1,226 @@
+"""The learned forensic combiner: pixel measures -> probability-like score, in pure numpy.
+
+The model is a logistic regression trained by `scripts/train_forensic.py` on laundered
+versions of the development images (crop to square, resize to 512, strip metadata,
+re-encode JPEG at quality 70-95), plus retouched real photos as real examples. It ships as
+`audit/models/forensic.json`: feature names, per-feature transform (log or none), the
+standardisation (mean, scale), coefficients and intercept, typical values of each feature
+for camera photos and AI images (for the plain-words reasons), the sources and generators
+seen in training, and the measured evaluation figures.
+
+File cues (size, EXIF, JPEG tables) are deliberately not model inputs; see
+`audit.features.forensic`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MODEL = Path(__file__).parent / "models" / "forensic.json"
+
+
+class ModelError(Exception):
+    """The forensic model file is missing or malformed; the message names the file."""
+
+
+# What each measure means, in words a reader understands; "more"/"less" is prefixed.
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    # name: (phrase when the value is high, phrase when low)
+    "fx_noise_center": ("fine-grain noise in the face area", "fine-grain noise in the face area"),
+    "fx_noise_skin": ("sensor noise in skin areas", "sensor noise in skin areas"),
+    "fx_noise_kurtosis": ("spiky (heavy-tailed) noise residual", "spiky (heavy-tailed) noise residual"),
+    "fx_noise_floor": ("noise in smooth areas (background, cheeks)", "noise in smooth areas (background, cheeks)"),
+    "fx_flat_share": ("perfectly flat, 'plastic' patches", "perfectly flat, 'plastic' patches"),
+    "fx_hf_ratio": ("finest detail relative to medium detail", "finest detail relative to medium detail"),
+    "fx_spec_mid": ("mid-frequency energy in the spectrum", "mid-frequency energy in the spectrum"),
+    "fx_spec_high": ("high-frequency energy in the spectrum", "high-frequency energy in the spectrum"),
+    "fx_spec_top": ("energy near the finest resolvable detail", "energy near the finest resolvable detail"),
+    "fx_spec_slope": ("flat (less steep) spectrum fall-off", "flat (less steep) spectrum fall-off"),
+    "fx_spec_bump": ("periodic bumps in the high-frequency spectrum", "periodic bumps in the high-frequency spectrum"),
+    "fx_grid_peak": ("regular grid pattern (upsampling traces)", "regular grid pattern (upsampling traces)"),
+    "fx_resample_err": ("detail lost by 2x down-and-up sampling", "detail lost by 2x down-and-up sampling"),
+    "fx_resid_corr_h": ("correlation of noise between neighbouring pixels",
+                        "correlation of noise between neighbouring pixels"),
+    "fx_resid_corr_d": ("diagonal correlation of noise between neighbours",
+                        "diagonal correlation of noise between neighbours"),
+    "fx_chroma_noise": ("colour noise relative to brightness noise", "colour noise relative to brightness noise"),
+    "fx_skin_share": ("skin-coloured area in the face region", "skin-coloured area in the face region"),
+    "fx_catchlights": ("small bright highlights in the eye area (catch-lights)",
+                       "small bright highlights in the eye area (catch-lights)"),
+}
+
+_PAIR_WORD = {-2: "down", -1: "slightly down", 0: "flat", 1: "slightly up", 2: "up"}
+for _name in [n for n in ("m2_m2 m2_m1 m2_p0 m2_p1 m2_p2 m1_m2 m1_m1 m1_p0 m1_p1 m1_p2 p0_m2 p0_m1 p0_p0").split()]:
+    _a, _b = ((-1 if t[0] == "m" else 1) * int(t[1]) for t in _name.split("_"))
+    _text = f"neighbouring brightness steps '{_PAIR_WORD[_a]}, then {_PAIR_WORD[_b]}' (pixel-pair statistics)"
+    DESCRIPTIONS[f"fx_cooc_{_name}"] = (_text, _text)
+
+
+def _check(model: dict[str, Any], where: str) -> dict[str, Any]:
+    kind = model.get("type", "logistic")
+    need = {"logistic": ("features", "mean", "scale", "coef", "intercept"),
+            "gbm": ("features", "init", "learning_rate", "trees")}.get(kind)
+    if need is None:
+        raise ModelError(f"{where}: unknown model type '{kind}' (expected logistic or gbm)")
+    missing = [k for k in need if k not in model]
+    if missing:
+        raise ModelError(f"{where}: missing key(s) {', '.join(missing)}")
+    n = len(model["features"])
+    for k in ("mean", "scale", "coef"):
+        if k in model and len(model[k]) != n:
+            raise ModelError(f"{where}: '{k}' has {len(model[k])} values for {n} features")
+    return model
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            model = json.load(fh)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: forensic model file not found") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot read forensic model: {exc}") from None
+    if not isinstance(model, dict):
+        raise ModelError(f"{path}: forensic model must be a JSON object")
+    return _check(model, path)
+
+
+def load(path: str | Path | None = None) -> dict[str, Any]:
+    """The model dict (cached per path). Raises ModelError with the file name."""
+    return _load_cached(str(path or DEFAULT_MODEL))
+
+
+def _transform(x: np.ndarray, features: list[str], transforms: dict[str, str]) -> np.ndarray:
+    x = x.astype(float).copy()
+    for i, f in enumerate(features):
+        if transforms.get(f) == "log":
+            x[..., i] = np.log(np.maximum(x[..., i], 0.0) + 1e-3)
+    return x
+
+
+def matrix(rows: list[dict[str, Any]], features: list[str]) -> np.ndarray:
+    """Feature matrix from fx rows; a missing or non-numeric value becomes NaN."""
+    out = np.full((len(rows), len(features)), np.nan)
+    for i, r in enumerate(rows):
+        for j, f in enumerate(features):
+            v = r.get(f)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+                out[i, j] = v
+    return out
+
+
+def _packed(model: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """All trees as padded (n_trees, n_nodes) arrays, built once per loaded model."""
+    if "_packed" not in model:
+        trees = model["trees"]
+        width = max(len(t["f"]) for t in trees)
+
+        def pad(key: str, fill: float, dtype: Any) -> np.ndarray:
+            out = np.full((len(trees), width), fill, dtype=dtype)
+            for i, t in enumerate(trees):
+                out[i, : len(t[key])] = t[key]
+            return out
+
+        model["_packed"] = (pad("f", -1, np.int64), pad("t", 0.0, float), pad("l", 0, np.int64),
+                            pad("r", 0, np.int64), pad("v", 0.0, float))
+    return model["_packed"]
+
+
+def _gbm_raw(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    f, t, left, right, val = _packed(model)
+    n_trees = f.shape[0]
+    tree = np.arange(n_trees)[None, :]
+    node = np.zeros((len(x), n_trees), dtype=np.int64)
+    rows = np.arange(len(x))[:, None]
+    for _ in range(64):  # depth bound; trees here are 2-3 levels deep
+        feat = f[tree, node]
+        inner = feat >= 0
+        if not inner.any():
+            break
+        xv = x[rows, np.maximum(feat, 0)]
+        nxt = np.where(xv <= t[tree, node], left[tree, node], right[tree, node])
+        node = np.where(inner, nxt, node)
+    return float(model["init"]) + float(model["learning_rate"]) * val[tree, node].sum(axis=1)
+
+
+def raw_logit(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    """The model's log-odds before calibration, for a matrix in model['features'] column order."""
+    feats = model["features"]
+    if model.get("type", "logistic") == "gbm":
+        x = np.nan_to_num(x, nan=0.0)
+        if not model.get("float64"):  # classic scikit-learn trees compare float32 inputs
+            x = x.astype(np.float32).astype(float)
+        return _gbm_raw(model, x)
+    z = (_transform(x, feats, model.get("transforms", {})) - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    z = np.clip(z, -6, 6)  # one absurd measure must not decide alone
+    return z @ np.asarray(model["coef"], dtype=float) + float(model["intercept"])
+
+
+def predict_matrix(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities for a feature matrix (columns in model['features'] order).
+
+    `logit_shift` (default 0) moves the balanced-training log-odds to the prior the model was
+    calibrated for (see the training script and docs/ai-detection.md).
+    """
+    logit = raw_logit(model, x) + float(model.get("logit_shift", 0.0))
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3) -> str:
+    """The measures that pushed the score most, in plain words with their values.
+
+    A measure's push is how much the log-odds change when it alone is set to the typical value
+    of camera photos (works for every model type).
+    """
+    feats = model["features"]
+    x = matrix([fx], feats)[0]
+    typ_real = model.get("typical_real", {})
+    typ_ai = model.get("typical_ai", {})
+    ref = np.array([typ_real.get(f, v) for f, v in zip(feats, x)], dtype=float)
+    trial = np.repeat(x[None], len(feats), axis=0)
+    trial[np.arange(len(feats)), np.arange(len(feats))] = ref
+    base = raw_logit(model, x[None])[0]
+    contrib = base - raw_logit(model, trial)  # > 0: this measure pushes towards AI
+    toward_ai = prob >= float(model.get("threshold", 0.5))
+    order = np.argsort(-contrib if toward_ai else contrib)
+    out = []
+    for i in order[:top]:
+        c = contrib[i]
+        if (toward_ai and c <= 0.05) or (not toward_ai and c >= -0.05):
+            break
+        f = feats[i]
+        high, low = DESCRIPTIONS.get(f, (f.removeprefix("fx_").replace("_", " "),) * 2)
+        word = ("more " + high) if x[i] > ref[i] else ("less " + low)
+        extra = []
+        if f in typ_real:
+            extra.append(f"typical {_fmt(typ_real[f])} for camera photos")
+        if f in typ_ai:
+            extra.append(f"{_fmt(typ_ai[f])} for AI images")
+        out.append(f"{word} ({_fmt(float(x[i]))} vs " + ", ".join(extra) + ")" if extra else word)
+    lead = "looks generated: " if toward_ai else "looks like a camera photo: "
+    return lead + "; ".join(out) if out else ("no single strong cue" if toward_ai else "no strong AI cue")
+
+
+def score(fx: dict[str, Any], path: str | Path | None = None) -> tuple[float | None, str | None]:
+    """(probability-like score, reasons) for one photo's fx measures; (None, why) if not computable."""
+    try:
+        model = load(path)
+    except ModelError as exc:
+        return None, f"forensic model unavailable: {exc}"
+    x = matrix([fx], model["features"])
+    if np.isnan(x).any():
+        missing = [f for f, v in zip(model["features"], x[0]) if np.isnan(v)]
+        return None, "cannot compute: missing measure(s) " + ", ".join(missing[:3])
+    p = float(predict_matrix(model, x)[0])
+    return round(p, 4), reasons(model, fx, p)
