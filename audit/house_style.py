@@ -45,7 +45,9 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("head_size", "framing", "head size (face height / frame height)", "fraction"),
+    # Compared as a ratio: the cascade's boxes come in 10% size steps, so a fixed difference in
+    # fractions would be too strict for big heads and too loose for small ones.
+    Measure("head_size", "framing", "head size (face height / frame height)", "fraction", log2=True),
     Measure("eye_line", "framing", "eye line (from the top)", "fraction"),
     Measure("face_center_x", "framing", "horizontal position of the face", "fraction"),
     Measure("roll_deg", "framing", "head tilt", "deg"),
@@ -84,7 +86,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_style_size": 3,
     "family_penalty": 30,
     "min_diff": {
-        "head_size": 0.05, "eye_line": 0.05, "face_center_x": 0.06, "roll_deg": 10.0,
+        "head_size": 0.38, "eye_line": 0.05, "face_center_x": 0.06, "roll_deg": 10.0,
         "backdrop_L": 8.0, "backdrop_a": 5.0, "backdrop_b": 5.0, "backdrop_nonuniformity": 5.0,
         "cast_a": 4.0, "cast_b": 4.0, "chroma_mean": 6.0, "skin_chroma": 8.0, "face_a": 4.0, "face_b": 4.0,
         "face_L": 12.0, "face_clip_bright": 0.05, "face_clip_dark": 0.2, "light_balance": 0.15,
@@ -136,6 +138,7 @@ class Deviation:
     diff: float
     z: float
     outlier: bool
+    noticeable: bool = False  # |difference| >= min_diff (in the compared scale: log2 for sizes)
 
 
 @dataclass
@@ -422,11 +425,12 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
             if m.side == "low" and diff > 0 or m.side == "high" and diff < 0:
                 outlier = False
             devs.append(Deviation(m.column, m.family, m.label, _back(m, x), _back(m, h),
-                                  round(_back(m, x) - _back(m, h), 4), round(z, 2), bool(outlier)))
+                                  round(_back(m, x) - _back(m, h), 4), round(z, 2), bool(outlier),
+                                  bool(noticeable)))
         _relabel(devs, min_diff, spread)
         for dv in devs:
             m = MEASURE_BY_COLUMN[dv.column]
-            if m.judged and abs(dv.diff) >= float(min_diff.get(m.column, 0.0)) * (1 if not m.log2 else 0):
+            if m.judged and dv.noticeable:
                 z_eff = abs(dv.z) if m.side == "both" else max(0.0, -dv.z if m.side == "low" else dv.z)
                 fam_worst[dv.family] = max(fam_worst.get(dv.family, 0.0), z_eff)
         lost = sum(penalty * _logistic(z, zthr) for z in fam_worst.values())

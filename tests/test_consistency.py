@@ -154,7 +154,7 @@ def test_policy_can_tune_thresholds(tmp_path):
     p.write_text("[consistency]\noutlier_z = 50.0\n[consistency.min_diff]\nroll_deg = 45.0\n", encoding="utf-8")
     policy = load_policy(p)
     assert policy["consistency"]["min_diff"]["roll_deg"] == 45.0
-    assert policy["consistency"]["min_diff"]["head_size"] == 0.05
+    assert policy["consistency"]["min_diff"]["head_size"] == 0.38
     house, dev = rendered(0)
     row = dev[dev["kind"] == "rotate"].iloc[0]
     photos = pd.concat([house, row.drop("kind").to_frame().T], ignore_index=True)
