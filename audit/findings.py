@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
@@ -63,6 +63,10 @@ class Finding:
         return f"{self.code}|{self.employee_id or ''}|{self.file or ''}"
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["key"] = self.key
-        return d
+        """Plain JSON-safe dict (evidence is made plain when the finding is created)."""
+        return {
+            "code": self.code, "name": self.name, "category": self.category, "severity": self.severity,
+            "message": self.message, "employee_id": self.employee_id, "file": self.file,
+            "related_files": list(self.related_files), "evidence": self.evidence,
+            "recommendation": self.recommendation, "key": self.key,
+        }

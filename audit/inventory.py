@@ -68,6 +68,9 @@ def scan_photos(root: Path, exclude: Path | None = None) -> tuple[list[str], lis
                 issues.append(StaffIssue("DAT004", f"{rel}: a link to a file outside the portfolio; not read",
                                          evidence={"file": rel}))
                 continue
+            if not p.is_file():  # a FIFO, socket or device named like a photo would block a read
+                issues.append(StaffIssue("DAT003", f"{rel}: not a regular file; not read", evidence={"file": rel}))
+                continue
             files.append(rel)
     return files, issues
 

@@ -127,7 +127,7 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     finally:
         if cache:
             cache.close()
-    features = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"file": [], "error": []})
+    features = pd.DataFrame.from_records(rows, columns=None if rows else ["file", "error"]).astype({"file": object})
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)
     photos = score_photos(photos, inventory.staff, policy)

@@ -7,7 +7,7 @@ enough for this role), fix (re-crop or clean the background of the existing phot
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -40,7 +40,8 @@ class Recommendation:
     codes: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"employee_id": self.employee_id, "name": self.name, "action": self.action, "priority": self.priority,
+                "reason": self.reason, "cost_low": self.cost_low, "cost_high": self.cost_high, "codes": list(self.codes)}
 
 
 def _cost(policy: Policy, item: str | None) -> tuple[float, float]:

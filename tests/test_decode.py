@@ -134,3 +134,12 @@ def test_animated_gif_reads_first_frame(tmp_path):
     frames[0].save(p, save_all=True, append_images=frames[1:])
     row = extract_one(str(tmp_path), "anim.gif")
     assert row["error"] is None and row["n_frames"] == 3
+
+
+def test_truncated_stays_an_error_after_weasyprint_is_imported(tmp_path):
+    import weasyprint  # noqa: F401  (it switches Pillow's LOAD_TRUNCATED_IMAGES on)
+
+    buf = io.BytesIO()
+    noise_image(8).save(buf, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    assert "truncated" in extract_one(str(tmp_path), "cut.jpg")["error"]

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 # Long side, in pixels, of the working copy every measure sees (at most).
 WORK_SIZE = 1024
@@ -23,6 +23,13 @@ SMALL_SIZE = 256
 # camera photo is 12-50 MP; 2x this limit raises inside Pillow anyway).
 MAX_PIXELS = 120_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+try:  # HEIC/HEIF photos (iPhone exports) when the optional plugin is installed
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:
+    pass
 
 
 class DecodeError(Exception):
@@ -87,6 +94,8 @@ def _oriented_size(size: tuple[int, int], exif: Image.Exif | None) -> tuple[int,
 
 def decode(path: Path, file: str) -> Decoded:
     """Open `path` safely; raise DecodeError with a readable reason if it is not a usable image."""
+    # WeasyPrint sets this process-wide when imported; a truncated photo must stay an error here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -121,6 +130,8 @@ def decode(path: Path, file: str) -> Decoded:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DecodeError("declared size is too large to open safely (possible decompression bomb)") from None
     except Image.UnidentifiedImageError:
+        if path.suffix.lower() in (".heic", ".heif"):
+            raise DecodeError("HEIC/HEIF needs the pillow-heif plugin (pip install pillow-heif)") from None
         raise DecodeError("not an image file Pillow can identify") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DecodeError(f"cannot decode: {exc}") from None
