@@ -85,8 +85,7 @@ def apply_deviation(img: Image.Image, kind: str) -> Image.Image:
         canvas = Image.new("RGB", (W, H), _corner_colour(img))
         x0 = (W - small.width) // 2
         canvas.paste(small, (x0, H - small.height))  # shoulders stay at the bottom edge
-        a = np.asarray(canvas).copy()
-        return Image.fromarray(a, "RGB")
+        return canvas
     if kind == "rotate":  # a crooked photo: turned by ROTATE_DEG, the edges filled from the border
         a = np.asarray(img)
         m = cv2.getRotationMatrix2D((W / 2, H * 0.45), ROTATE_DEG, 1.0)
