@@ -1,0 +1,201 @@
+"""Forensic AI-image evidence: finite measures, sane direction, JPEG table analysis, model file."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from audit import forensic_model
+from audit.features import EXTRACTORS, extract_one, forensic
+from audit.features.decode import decode
+
+
+def _scene(w: int = 600, h: int = 800, seed: int = 0) -> np.ndarray:
+    """A smooth head-and-shoulders-like scene (float RGB 0-255), no noise."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.empty((h, w, 3), np.float32)
+    img[...] = (90 + 60 * xx[..., None] / w) * np.array([0.8, 0.85, 1.0])
+    face = ((xx - w / 2) / (0.22 * w)) ** 2 + ((yy - 0.4 * h) / (0.2 * h)) ** 2 < 1
+    shade = 1.0 - 0.25 * (xx - w / 2) / w
+    img[face] = (np.array([205, 160, 135]) * shade[face][:, None])
+    body = (yy > 0.62 * h) & (np.abs(xx - w / 2) < 0.4 * w)
+    img[body] = np.array([40, 50, 70])
+    for _ in range(12):  # a few soft details: hair strands, eyes, folds
+        cx, cy, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.2, 0.8) * h, rng.uniform(4, 20)
+        blob = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
+        img[blob] *= rng.uniform(0.5, 1.2)
+    im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.5))
+    return np.asarray(im, dtype=np.float32)
+
+
+def _camera_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "NIKON CORPORATION"
+    exif[0x0110] = "NIKON D750"
+    exif[0x0132] = "2024:05:01 10:00:00"
+    return exif
+
+
+def _save(tmp: Path, name: str, arr: np.ndarray, exif: Image.Exif | None = None, quality: int = 92) -> str:
+    im = Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8))
+    kw = {"exif": exif} if exif is not None else {}
+    im.save(tmp / name, "JPEG", quality=quality, **kw)
+    return name
+
+
+def _noisy(base: np.ndarray, sigma: float = 6.0, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    lum = rng.normal(0, sigma, base.shape[:2])[..., None]
+    chroma = rng.normal(0, sigma / 2, base.shape)
+    return base + lum + chroma
+
+
+def _smoothed(arr: np.ndarray) -> np.ndarray:
+    im = Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8))
+    return np.asarray(im.filter(ImageFilter.GaussianBlur(2.5)).filter(ImageFilter.MedianFilter(5)), np.float32)
+
+
+def test_extractor_is_registered():
+    assert ("forensic", forensic.extract) in EXTRACTORS
+
+
+@pytest.mark.parametrize("kind", ["flat", "noise", "scene", "tiny", "checker"])
+def test_measures_are_finite(tmp_path, kind):
+    rng = np.random.default_rng(3)
+    arr = {
+        "flat": np.full((300, 400, 3), 128.0),
+        "noise": rng.uniform(0, 255, (512, 512, 3)),
+        "scene": _scene(),
+        "tiny": _scene(40, 30),
+        "checker": (np.indices((256, 256)).sum(axis=0) % 2 * 255.0)[..., None].repeat(3, axis=2),
+    }[kind]
+    name = _save(tmp_path, f"{kind}.jpg", arr)
+    row = forensic.extract(decode(tmp_path / name, name))
+    for k in forensic.PIXEL_FEATURES:
+        assert isinstance(row[k], float) and math.isfinite(row[k]), (k, row[k])
+    assert row["forensic_score"] is None or 0.0 <= row["forensic_score"] <= 1.0
+    assert isinstance(row["forensic_reasons"], str) and row["forensic_reasons"]
+    json.dumps(row)  # JSON-safe
+
+
+def test_png_and_greyscale_inputs(tmp_path):
+    arr = _scene(320, 400)
+    Image.fromarray(arr.astype(np.uint8)).convert("L").save(tmp_path / "g.png")
+    Image.fromarray(arr.astype(np.uint8)).convert("RGBA").save(tmp_path / "a.png")
+    for name in ("g.png", "a.png"):
+        row = forensic.extract(decode(tmp_path / name, name))
+        assert row["fx_jpeg_quality"] is None and row["fx_jpeg_standard_tables"] is None
+        assert row["forensic_score"] is not None
+
+
+def test_noisy_camera_photo_scores_below_its_smoothed_copy(tmp_path):
+    base = _scene()
+    cam = _noisy(base)
+    a = _save(tmp_path, "camera.jpg", cam, exif=_camera_exif())
+    b = _save(tmp_path, "smoothed.jpg", _smoothed(cam))
+    ra = extract_one(str(tmp_path), a)
+    rb = extract_one(str(tmp_path), b)
+    assert ra["feature_errors"] is None and rb["feature_errors"] is None
+    # the raw measures move the right way
+    assert ra["fx_noise_skin"] > rb["fx_noise_skin"]
+    assert ra["fx_noise_floor"] > rb["fx_noise_floor"]
+    assert ra["fx_flat_share"] <= rb["fx_flat_share"]
+    assert ra["fx_camera_exif"] is True and rb["fx_camera_exif"] is False
+    # and so does the score: the same picture, smoothed, looks more generated
+    assert ra["forensic_score"] < rb["forensic_score"]
+
+
+def test_more_noise_never_looks_more_generated(tmp_path):
+    base = _scene(seed=5)
+    scores = []
+    for sigma in (0.0, 3.0, 8.0):
+        name = _save(tmp_path, f"s{sigma}.jpg", _noisy(base, sigma) if sigma else base)
+        scores.append(extract_one(str(tmp_path), name)["forensic_score"])
+    assert scores[0] >= scores[2], scores
+
+
+@pytest.mark.parametrize("quality", [75, 90, 40])
+def test_jpeg_tables_of_a_standard_pillow_encode(quality):
+    buf = io.BytesIO()
+    Image.fromarray(_scene(200, 160).astype(np.uint8)).save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        res = forensic.jpeg_table_analysis(im.quantization)
+    assert res == {"fx_jpeg_quality": quality, "fx_jpeg_standard_tables": True, "fx_jpeg_n_tables": 2}
+
+
+def test_custom_jpeg_tables_are_not_standard(tmp_path):
+    luma = [max(1, (i * 7) % 50) for i in range(64)]
+    chroma = [max(1, (i * 3) % 40 + 2) for i in range(64)]
+    Image.fromarray(_scene(200, 160).astype(np.uint8)).save(tmp_path / "c.jpg", "JPEG", qtables=[luma, chroma])
+    row = forensic.extract(decode(tmp_path / "c.jpg", "c.jpg"))
+    assert row["fx_jpeg_standard_tables"] is False
+    assert 1 <= row["fx_jpeg_quality"] <= 100
+
+
+def test_libjpeg_scaling_formula():
+    t50 = forensic.libjpeg_table(forensic._STD_LUMA, 50)
+    assert list(t50) == list(forensic._STD_LUMA)
+    assert forensic.libjpeg_table(forensic._STD_LUMA, 100).max() == 1
+    assert forensic.libjpeg_table(forensic._STD_LUMA, 1).max() == 255
+
+
+def test_generator_sizes_and_metadata(tmp_path):
+    name = _save(tmp_path, "sq.jpg", np.full((1024, 1024, 3), 100.0))
+    row = forensic.extract(decode(tmp_path / name, name))
+    assert row["fx_generator_size"] is True and row["fx_square"] is True and row["fx_camera_exif"] is False
+
+
+def test_model_json_matches_extractor(tmp_path):
+    model = forensic_model.load()
+    assert set(model["features"]) <= set(forensic.PIXEL_FEATURES)
+    for key in ("evaluation", "trained_on", "typical_real", "typical_ai"):
+        assert key in model
+    assert model["trained_on"]["generators_seen"]
+    ev = model["evaluation"]["chosen"]
+    assert 0.0 <= ev["protocol_a"]["laundered"]["auroc"] <= 1.0
+    name = _save(tmp_path, "x.jpg", _scene())
+    row = forensic.extract(decode(tmp_path / name, name))
+    assert all(f in row for f in model["features"])
+
+
+def test_missing_or_broken_model_gives_no_score(tmp_path):
+    name = _save(tmp_path, "x.jpg", _scene(300, 300))
+    d = decode(tmp_path / name, name)
+    d.options = {"forensic_model": str(tmp_path / "nope.json")}
+    row = forensic.extract(d)
+    assert row["forensic_score"] is None and "not found" in row["forensic_reasons"]
+    (tmp_path / "bad.json").write_text('{"type": "logistic", "features": ["fx_noise_skin"]}')
+    d.options = {"forensic_model": str(tmp_path / "bad.json")}
+    row = forensic.extract(d)
+    assert row["forensic_score"] is None and "bad.json" in row["forensic_reasons"]
+
+
+def test_logistic_model_type_and_reasons():
+    model = {"type": "logistic", "features": ["fx_noise_skin", "fx_flat_share"], "transforms": {},
+             "mean": [2.0, 0.1], "scale": [1.0, 0.1], "coef": [-2.0, 1.0], "intercept": 0.0,
+             "typical_real": {"fx_noise_skin": 2.5, "fx_flat_share": 0.05},
+             "typical_ai": {"fx_noise_skin": 0.8, "fx_flat_share": 0.3}}
+    x = forensic_model.matrix([{"fx_noise_skin": 0.5, "fx_flat_share": 0.3}], model["features"])
+    p = float(forensic_model.predict_matrix(model, x)[0])
+    assert p > 0.9
+    text = forensic_model.reasons(model, {"fx_noise_skin": 0.5, "fx_flat_share": 0.3}, p)
+    assert text.startswith("looks generated") and "less sensor noise in skin areas (0.5 vs typical 2.5" in text
+
+
+def test_speed_per_photo(tmp_path):
+    name = _save(tmp_path, "big.jpg", _noisy(_scene(768, 1024)))
+    d = decode(tmp_path / name, name)
+    forensic.extract(d)  # warm up (model load)
+    t0 = time.perf_counter()
+    for _ in range(3):
+        forensic.extract(d)
+    assert (time.perf_counter() - t0) / 3 < 0.5  # generous: ~35-60 ms on 2 cores
