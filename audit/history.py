@@ -27,9 +27,9 @@ from typing import Any
 TREND_NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("staff", "staff", "int"),
     ("high_findings", "high or critical findings", "int"),
-    ("needs_action", "people who need a new or fixed photo", "int"),
-    ("ai_share", "share of photos that look AI-generated", "pct"),
-    ("median_age_months", "median photo age (months)", "num"),
+    ("needs_action", "people needing a new or fixed photo", "int"),
+    ("ai_share", "photos that look AI-generated", "pct"),
+    ("median_age_months", "median photo age, months", "num"),
     ("consistency_score", "consistency score (0-100)", "num"),
 )
 
@@ -64,6 +64,7 @@ class Changes:
     joined: list[str]
     left: list[str]
     severity: dict[str, str] = field(default_factory=dict)  # key -> severity, for new and resolved
+    left_names: dict[str, str] = field(default_factory=dict)  # employee_id -> name, for the report
 
     def to_dict(self) -> dict[str, Any]:
         """The `changes` object of audit.json."""
@@ -226,6 +227,7 @@ def compare(previous: Snapshot, current: Snapshot) -> Changes:
         resolved_with_leavers=[k for k in resolved if k.split("|")[1] in left_set],
         photos_replaced=replaced,
         joined=sorted(set(current.people) - set(previous.people)), left=left, severity=severity,
+        left_names={e: previous.people.get(e, "") for e in left},
     )
 
 

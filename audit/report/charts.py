@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import rcParams  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 ACCENT = "#1f4e79"
 # Severity fills run dark to light so they stay apart in greyscale; hatches make sure.
@@ -34,7 +35,7 @@ SOURCE_STYLE = {  # photo source -> (fill, hatch, label)
     "photographer": ("#1f4e79", "", "photographer"),
     "ai": ("#e0a030", "///", "AI"),
     "self": ("#9fb8d0", "..", "self-taken"),
-    "unknown": ("#d9d9d9", "xx", "unknown source"),
+    "unknown": ("#d9d9d9", "xx", "unknown"),
 }
 _counter = itertools.count(1)
 
@@ -77,7 +78,7 @@ def _fig(width_mm: float, height_mm: float) -> tuple[Any, Any]:
 
 
 def age_distribution(ages: dict[str, list[float]], staleness: dict[str, dict[str, float]],
-                     width_mm: float = 180, height_mm: float = 62) -> str | None:
+                     width_mm: float = 180, height_mm: float = 72) -> str | None:
     """Histogram of photo ages in months, stacked by declared source, with the policy's
     refresh ages as labelled vertical lines."""
     all_ages = [a for v in ages.values() for a in v]
@@ -105,18 +106,19 @@ def age_distribution(ages: dict[str, list[float]], staleness: dict[str, dict[str
         lines.setdefault(a["refresh"], []).append(SOURCE_STYLE.get(src, ("", "", src))[2])
     for i, (months, who) in enumerate(sorted(lines.items())):
         ax.axvline(months, color="#000", linestyle=(0, (4, 2)) if i % 2 == 0 else (0, (1, 1.5)), linewidth=1)
-        ax.text(months - 0.5, ymax * 1.22, f"replace {', '.join(who)}: {months:g} mo", rotation=90, fontsize=6.5,
+        ax.text(months - 0.5, ymax * 1.22, f"{', '.join(who)}: {months:g} mo", rotation=90, fontsize=6.5,
                 va="top", ha="right", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
     ax.set_ylim(0, ymax * 1.25)
     ax.set_xlim(0, bins[-1])
     ax.set_xlabel("photo age at the audit date (months)")
     ax.set_ylabel("photos")
-    ax.set_title("How old the photos are, against the policy's refresh ages")
+    ax.set_title("How old the photos are, against the policy's refresh ages (dashed lines)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.legend(loc="outside right upper", frameon=False, title="declared source", title_fontsize=7.5)
     return _svg(fig, "Photo age distribution")
 
 
-def findings_by_kind(counts: dict[str, dict[str, int]], width_mm: float = 88, height_mm: float = 62) -> str | None:
+def findings_by_kind(counts: dict[str, dict[str, int]], width_mm: float = 88, height_mm: float = 66) -> str | None:
     """Horizontal bars per finding category, stacked by severity, total at the end."""
     cats = [c for c in counts if sum(counts[c].values())]
     if not cats:
@@ -134,13 +136,13 @@ def findings_by_kind(counts: dict[str, dict[str, int]], width_mm: float = 88, he
     for y, total in enumerate(left):
         ax.text(total, y, f" {total}", va="center", fontsize=7.5)
     ax.set_xlim(0, max(left) * 1.18)
-    ax.set_title("Findings by kind and severity")
+    ax.set_title("Findings by kind\nand severity")
     ax.legend(loc="lower right", frameon=False, fontsize=6.8)
     ax.tick_params(axis="y", length=0)
     return _svg(fig, "Findings by kind and severity")
 
 
-def ai_share_by_department(rows: list[tuple[str, int, int]], width_mm: float = 88, height_mm: float = 62,
+def ai_share_by_department(rows: list[tuple[str, int, int]], width_mm: float = 88, height_mm: float = 66,
                            limit: int = 12) -> str | None:
     """rows: (department, AI photos, photos). Share bars with 'n of N' written on them."""
     rows = [r for r in rows if r[2]]
@@ -157,7 +159,7 @@ def ai_share_by_department(rows: list[tuple[str, int, int]], width_mm: float = 8
         ax.text(1.02, y, f"{s:.0%}  ({r[1]} of {r[2]})", va="center", fontsize=7)
     ax.set_xlim(0, 1.45)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25%", "50%", "75%", "100%"])
-    ax.set_title("Share of photos that look AI-generated, by department")
+    ax.set_title("Photos that look AI-generated,\nshare by department")
     ax.tick_params(axis="y", length=0)
     return _svg(fig, "AI share by department")
 
@@ -201,11 +203,10 @@ def trends(rows: list[dict[str, Any]], series: list[tuple[str, str, str]], width
             ax.annotate(f"{y:.0%}" if kind == "pct" else f"{y:,.0f}", (x, y), textcoords="offset points",
                         xytext=(0, 5), ha="center", fontsize=6.5)
         ax.set_xticks(range(len(rows)), [r["as_of"][:7] for r in rows], rotation=0, fontsize=6.2)
-        lo, hi = min(ys), max(ys)
-        pad = (hi - lo) * 0.35 or (abs(hi) * 0.2 or 1)
-        ax.set_ylim(max(0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
+        # From zero: a move from 36 to 37 must not look like a jump.
+        ax.set_ylim(0, (max(ys) or 1) * 1.3)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_title(textwrap.fill(label, 30), fontsize=7.5, loc="left")
+        ax.set_title(textwrap.fill(label, 24), fontsize=7.5, loc="left")
         ax.set_xlim(-0.5, len(rows) - 0.5)
     return _svg(fig, "Key numbers over past audits")

@@ -359,10 +359,13 @@ def build_context(result: AuditResult, history: History | None = None, options: 
             "initials": initials(p.get("name"), p.get("employee_id")),
             "flags": sorted({f.category for f in found if f.severity != "info"}),
         })
+    for x in people:
+        x["why"] = _without_subject(x["rec"].reason, x.get("name"), x["employee_id"]) if x["rec"] else ""
     people.sort(key=lambda x: x["rank"])
     flagged = [x for x in people if any(f.severity != "info" for f in x["findings"])]
-    max_people = int(rep.get("pdf_max_people", 300))
-    max_thumbs = int(rep.get("pdf_max_thumbnails", 240))
+    max_people = int(rep.get("pdf_max_people", 100))
+    max_thumbs = int(rep.get("pdf_max_thumbnails", 160))
+    max_actions = int(rep.get("pdf_max_actions", 400))
     # The PDF's contact sheet: flagged people first (most urgent first), then the rest.
     sheet_pdf = people[:max_thumbs]
     detail_pdf = flagged[:max_people]
@@ -385,7 +388,9 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         for sev in reversed(SEVERITIES):
             ms = [x for x in members if x["rec"].priority == sev]
             if ms:
-                by_priority.append({"priority": sev, "people": ms})
+                shown = [x for x in ms if x["rank"] <= max_actions]
+                by_priority.append({"priority": sev, "people": ms, "people_pdf": shown,
+                                    "hidden_pdf": len(ms) - len(shown)})
         b = result.budget["by_action"][action]
         groups.append({"action": action, "label": ACTION_LABELS[action], "count": len(members),
                        "by_priority": by_priority, "low": b["low"], "high": b["high"]})
@@ -410,7 +415,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
             "new_findings": [by_key[k] for k in new_sorted if k in by_key],
             "resolved_by_code": _count_codes([k for k in changes.resolved if k not in leavers and sev_of.get(k) != "info"]),
             "replaced": changes.photos_replaced, "joined": [(e, names.get(e)) for e in changes.joined],
-            "left": changes.left, "persisting": len(changes.persisting),
+            "left": [(e, changes.left_names.get(e)) for e in changes.left], "persisting": len(changes.persisting),
         }
     return {
         "title": rep["title"],
@@ -430,13 +435,16 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "trend_numbers": TREND_NUMBERS,
         "charts": _charts(result, history),
         "people": people,
+        "first_in_line": [x for x in people if x["rec"] and x["rec"].action != "keep"][:5],
         "flagged": flagged,
         "detail_pdf": detail_pdf,
         "sheet_pdf": sheet_pdf,
         "max_people": max_people,
         "max_thumbs": max_thumbs,
+        "max_actions": max_actions,
         "action_groups": groups,
         "keep": keep,
+        "names": {x["employee_id"]: x.get("name") for x in people},
         "action_labels": ACTION_LABELS,
         "actions": ACTIONS,
         "unowned": unowned,
@@ -449,6 +457,16 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "forensic": forensic_evaluation(),
         "column_map": result.column_map,
     }
+
+
+def _without_subject(text: str, name: str | None, employee_id: str | None) -> str:
+    """'Bo Chan (E2): photo is 60 months old' -> 'Photo is 60 months old' where the person is
+    already printed beside it."""
+    for prefix in (f"{name} ({employee_id})", name, employee_id):
+        if prefix and text.startswith(prefix):
+            rest = text[len(prefix):].lstrip(" :,")
+            return rest[:1].upper() + rest[1:] if rest else text
+    return text
 
 
 def _count_codes(keys: list[str]) -> list[tuple[str, int]]:
