@@ -26,6 +26,7 @@ Method (plain numbers, no trained model):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,6 +317,13 @@ def _compare_values(photos: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cols, index=list(photos["file"]))
 
 
+def _nanmedian(a: Any, axis: int | None = None) -> Any:
+    """np.nanmedian without the warning for an all-missing column (the result is NaN then)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, axis=axis)
+
+
 def _logistic(x: float, x0: float, w: float = 0.6) -> float:
     return 1.0 / (1.0 + math.exp(-(x - x0) / w))
 
@@ -355,7 +363,7 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
         sizes = np.bincount(cl) if len(cl) else np.zeros(0, int)
         kept = [c for c in range(len(sizes)) if sizes[c] >= need] or [0]
         # assign every measured photo to the kept cluster with the nearest median
-        med = {c: np.nanmedian(Xs[cl == c], axis=0) if Xs.shape[1] else np.zeros(0) for c in kept}
+        med = {c: _nanmedian(Xs[cl == c], axis=0) if Xs.shape[1] else np.zeros(0) for c in kept}
         for row, i in enumerate(idx):
             x = X[row]
             best, bd = kept[0], math.inf
@@ -378,7 +386,7 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
     centres: dict[str, dict[str, float]] = {}
     for g, members in groups.items():
         sub = vals.loc[members]
-        centres[g] = {c: float(np.nanmedian(sub[c])) if sub[c].notna().any() else float("nan") for c in vals}
+        centres[g] = {c: float(_nanmedian(sub[c])) if sub[c].notna().any() else float("nan") for c in vals}
     spread: dict[str, float] = {}
     for c in vals:
         devs = []
