@@ -81,7 +81,7 @@ def _recommend(d: house_style.Deviation, hs: house_style.HouseStyle, group: str)
         return f"Retake against the {house_bd} backdrop, or have the background replaced to match it."
     if c.startswith("cast"):
         return "Correct the white balance (neutralise the colour cast)."
-    if c == "chroma_mean":
+    if c in ("chroma_mean", "skin_chroma"):
         return "Match the colour saturation of the set (" + ("reduce" if up else "increase") + " saturation)."
     if c == "face_clip_bright":
         return "The face is over-exposed (blown highlights): retake; editing cannot recover clipped skin."
@@ -143,6 +143,8 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
         by_family: dict[str, list[house_style.Deviation]] = {}
         for d in p.outliers():
             by_family.setdefault(d.family, []).append(d)
+        # a black-and-white photo in a colour set is one finding, not also a saturation outlier
+        bw_extra = by_family.pop("colour", []) if p.greyscale_mismatch else []
         base = {"style_group": p.group, "consistency_score": p.score}
         for family, devs in by_family.items():
             devs.sort(key=lambda d: -abs(d.z))
@@ -161,7 +163,9 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                      "The photo is black-and-white; the set is in colour." if bw else
                      "The photo is in colour; the set is black-and-white.",
                      employee_id=who, file=f,
-                     evidence=dict(base, family="colour", measure="is_bw", value=bw, house=not bw),
+                     evidence=dict(base, family="colour", measure="is_bw", value=bw, house=not bw,
+                                   measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4),
+                                                        "z": d.z} for d in bw_extra}),
                      recommendation="Use the colour version of the photo." if bw else
                      "Convert to black-and-white like the rest of the set.")
         if p.orientation_mismatch:
