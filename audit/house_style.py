@@ -447,7 +447,8 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
         ff = face_found.iloc[i]
         if ff is not None and not pd.isna(ff) and not bool(ff):
             lost += penalty
-        if house_orientation and orient.iloc[i] and orient.iloc[i] != house_orientation and enough:
+        o = orient.iloc[i]
+        if house_orientation and isinstance(o, str) and o != house_orientation and enough:
             lost += penalty
         return devs, int(round(max(0.0, 100.0 - lost)))
 
@@ -465,7 +466,7 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
             if enough and bool(bw[i]) != (bw_share >= 0.5):
                 ps.greyscale_mismatch = "bw" if bw[i] else "colour"
             o = orient.iloc[i]
-            if enough and house_orientation and o and o != house_orientation:
+            if enough and house_orientation and isinstance(o, str) and o != house_orientation:
                 ps.orientation_mismatch = str(o)
         photos_out[f] = ps
     return HouseStyle(P, files, vals, groups, main, centres, spread, photos_out, bw_share,
