@@ -329,9 +329,9 @@ def priority_sorted(recs: list[Any]) -> list[Any]:
 
 
 def build_context(result: AuditResult, history: History | None = None, options: ReportOptions | None = None,
-                  thumbnails: bool | None = None) -> dict[str, Any]:
+                  thumbnails: bool | None = None, full: bool = True) -> dict[str, Any]:
     """Everything the template shows, for both media. `result` is the (possibly anonymised)
-    result to print."""
+    result to print. `full=False` (PDF only) makes thumbnails only for the people the PDF shows."""
     options = options or ReportOptions()
     if thumbnails is None:
         thumbnails = options.thumbnails and not options.anonymize
@@ -372,27 +372,38 @@ def build_context(result: AuditResult, history: History | None = None, options: 
 
     thumbs: dict[str, str | None] = {}
     if thumbnails:
-        wanted = [x["file"] for x in people if x["readable"]]
+        shown = people if full else {id(x): x for x in sheet_pdf + detail_pdf}.values()
+        wanted = [x["file"] for x in shown if x["readable"]]
         thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs))
     for x in people:
         x["thumb"] = thumbs.get(x["file"]) if x["file"] else None
 
     groups = []
+    n_action = sum(1 for x in people if x["rec"] and x["rec"].action != "keep")
     for action in ACTIONS:
         if action == "keep":
             continue
         members = [x for x in people if x["rec"] and x["rec"].action == action]
         if not members:
             continue
-        by_priority = []
+        by_priority: list[dict[str, Any]] = []
+        # Each action gets its share of the PDF's rows (at least 20), most urgent first.
+        quota = max(20, round(max_actions * len(members) / max(n_action, 1)))
+        reasons: dict[str, int] = {}
+        for x in members:
+            for code in x["rec"].codes:
+                reasons[code] = reasons.get(code, 0) + 1
         for sev in reversed(SEVERITIES):
             ms = [x for x in members if x["rec"].priority == sev]
             if ms:
-                shown = [x for x in ms if x["rank"] <= max_actions]
+                shown = ms[:max(0, quota - sum(len(b["people_pdf"]) for b in by_priority))]
                 by_priority.append({"priority": sev, "people": ms, "people_pdf": shown,
                                     "hidden_pdf": len(ms) - len(shown)})
         b = result.budget["by_action"][action]
         groups.append({"action": action, "label": ACTION_LABELS[action], "count": len(members),
+                       "reasons": [(policy.rules[c].name if c in policy.rules else c, n)
+                                   for c, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
+                       "shown_pdf": sum(len(b["people_pdf"]) for b in by_priority),
                        "by_priority": by_priority, "low": b["low"], "high": b["high"]})
     keep = [x for x in people if x["rec"] and x["rec"].action == "keep"]
 

@@ -62,7 +62,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
     if "html" in formats or "pdf" in formats:
-        context = build_context(shown, history, options)
+        context = build_context(shown, history, options, full="html" in formats)
         if "html" in formats:
             put("report.html", render_html(shown, options=options, medium="html", context=context))
         if "pdf" in formats:
