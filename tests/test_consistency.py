@@ -174,7 +174,10 @@ def test_bad_parameters_name_the_key():
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Measure detection and false outliers over seeds.")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--real", type=Path, help="Instead: audit every photo in this folder as one portfolio.")
     args = ap.parse_args(argv)
+    if args.real:
+        return audit_folder(args.real)
     t0 = time.perf_counter()
     found = {k: 0 for k in KINDS}
     untouched = flagged_alone = flagged_any = 0
@@ -202,6 +205,26 @@ def main(argv: list[str] | None = None) -> None:
     for d in details:
         print("  " + d)
     print(f"({time.perf_counter() - t0:.1f} s)")
+
+
+def audit_folder(root: Path) -> None:
+    """Print the house style of a folder of photos and every consistency finding."""
+    from collections import Counter
+
+    files = sorted(p.name for p in root.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
+    photos = pd.DataFrame([extract_one(str(root), f) for f in files])
+    policy = load_policy()
+    s = house_style.analyse(photos, policy).summary()
+    print(f"{s['n_photos']} photos, {s['n_styles']} styles, main share {s['main_share']}, "
+          f"set score {s['set_score']}, {s['n_outliers']} photos flagged")
+    for st in s["styles"]:
+        print(f"  style {st['label']}: {st['size']} photos, backdrop {st['backdrop_hex']}")
+    ctx = CheckContext(staff=pd.DataFrame(), photos=photos.assign(employee_id=None), policy=policy,
+                       as_of=date(2026, 11, 29))
+    check_consistency(ctx)
+    print(dict(Counter(f.code for f in ctx.findings)))
+    for f in sorted(ctx.findings, key=lambda f: (f.file or "", f.code)):
+        print(f"  {f.file} {f.code} {f.message}")
 
 
 if __name__ == "__main__":
