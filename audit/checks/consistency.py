@@ -145,6 +145,8 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
             by_family.setdefault(d.family, []).append(d)
         # a black-and-white photo in a colour set is one finding, not also a saturation outlier
         bw_extra = by_family.pop("colour", []) if p.greyscale_mismatch else []
+        # likewise a photo in the wrong orientation is one finding, not also an aspect-ratio outlier
+        shape_extra = by_family.pop("shape", []) if p.orientation_mismatch else []
         base = {"style_group": p.group, "consistency_score": p.score}
         for family, devs in by_family.items():
             devs.sort(key=lambda d: -abs(d.z))
@@ -172,7 +174,9 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
             ctx.emit("CON009", f"The photo is {p.orientation_mismatch}; the set is {hs.house_orientation}.",
                      employee_id=who, file=f,
                      evidence=dict(base, family="shape", measure="frame_orientation",
-                                   value=p.orientation_mismatch, house=hs.house_orientation),
+                                   value=p.orientation_mismatch, house=hs.house_orientation,
+                                   measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4),
+                                                        "z": d.z} for d in shape_extra}),
                      recommendation=f"Crop to {hs.house_orientation} like the rest of the set"
                      + (" (or fix the rotation if it lies on its side)." if p.face_found is False else "."))
     if hs.enough and len(hs.groups) > 1:
