@@ -171,7 +171,9 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                      recommendation="Use the colour version of the photo." if bw else
                      "Convert to black-and-white like the rest of the set.")
         if p.orientation_mismatch:
-            ctx.emit("CON009", f"The photo is {p.orientation_mismatch}; the set is {hs.house_orientation}.",
+            ar = next((d for d in p.deviations if d.column == "aspect_ratio"), None)
+            ratios = f" (aspect ratio {ar.value:.2f} vs {ar.house:.2f}, width / height)" if ar else ""
+            ctx.emit("CON009", f"The photo is {p.orientation_mismatch}; the set is {hs.house_orientation}{ratios}.",
                      employee_id=who, file=f,
                      evidence=dict(base, family="shape", measure="frame_orientation",
                                    value=p.orientation_mismatch, house=hs.house_orientation,
