@@ -83,7 +83,7 @@ def actions_csv(result: AuditResult) -> str:
     staff = {r["employee_id"]: r for r in result.staff[[c for c in ("employee_id", "title", "department", "email")
                                                         if c in result.staff]].to_dict("records")}
     rows = []
-    for rank, r in enumerate(priority_sorted(result.recommendations), start=1):
+    for rank, r in enumerate(priority_sorted(result.recommendations, result.findings), start=1):
         p = staff.get(r.employee_id, {})
         rows.append({"priority_rank": rank, **r.to_dict(), "codes": ";".join(r.codes),
                      "title": p.get("title"), "department": p.get("department"), "email": p.get("email")})

@@ -78,6 +78,7 @@ def make_environment(extra_dir: Path | None = None) -> Environment:
     env.filters["money"] = lambda v: "–" if v is None else f"{v:,.0f}"
     env.filters["months"] = lambda v: "–" if v is None else f"{v:.0f} months"
     env.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
+    env.filters["kmoney"] = short_money
     return env
 
 
@@ -212,8 +213,13 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
             f"{s['ai_photos']:,} photos look AI-generated ({s['ai_confirmed']:,} confirmed by provenance metadata or "
             f"declared by HR)" + (f"; {len(role):,} of them in high-stakes roles, where a photographer's portrait "
                                   "is the advice." if role else "."))
-    lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}"
-                 + (" — a group photo day would be cheaper than individual sessions." if b.get("photo_day") and b["photo_day"]["cheaper"] else "."))
+    plan = plan_budget(b)
+    if plan["photo_day"]:
+        lines.append(f"Estimated budget: {cur} {plan['low']:,.0f}–{plan['high']:,.0f} with a group photo day for the "
+                     f"{b['photo_day']['people']:,} retakes ({cur} {b['total_low']:,.0f}–{b['total_high']:,.0f} with "
+                     "individual sessions).")
+    else:
+        lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}.")
     return lines
 
 
@@ -322,10 +328,37 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
     return out
 
 
-def priority_sorted(recs: list[Any]) -> list[Any]:
-    """Most urgent first: by priority (severity), then action, then name. Rank 1 = most urgent."""
+def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
+    """Most urgent first: by priority (the severity behind the action), then action, then how
+    many problems the person has (from `findings`), then name. Rank 1 = most urgent."""
+    problems: dict[str, int] = {}
+    for f in findings or []:
+        if f.employee_id and f.severity != "info":
+            problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
     return sorted(recs, key=lambda r: (-severity_rank(r.priority), ACTION_ORDER[r.action],
-                                       (r.name or "").lower(), r.employee_id))
+                                       -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
+
+
+def plan_budget(budget: dict[str, Any]) -> dict[str, Any]:
+    """The budget of the recommended plan: individual sessions replaced by a group photo day
+    when the day is cheaper."""
+    low, high = budget["total_low"], budget["total_high"]
+    day = budget.get("photo_day")
+    if day and day["cheaper"]:
+        return {"low": low - day["individual_low"] + day["low"], "high": high - day["individual_high"] + day["high"],
+                "photo_day": True}
+    return {"low": low, "high": high, "photo_day": False}
+
+
+def short_money(v: float | None) -> str:
+    """12,345 -> '12.3k', 1,234,567 -> '1.23M' (for the summary tiles)."""
+    if v is None:
+        return "–"
+    if v >= 1_000_000:
+        return f"{v / 1_000_000:.3g}M"
+    if v >= 10_000:
+        return f"{v / 1000:.0f}k"
+    return f"{v:,.0f}"
 
 
 def build_context(result: AuditResult, history: History | None = None, options: ReportOptions | None = None,
@@ -342,7 +375,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
                                                   if c in result.photos]].to_dict("records")}
     staff = result.staff.to_dict("records")
     recs = {r.employee_id: r for r in result.recommendations}
-    rank = {r.employee_id: i + 1 for i, r in enumerate(priority_sorted(result.recommendations))}
+    rank = {r.employee_id: i + 1 for i, r in enumerate(priority_sorted(result.recommendations, result.findings))}
     per_person: dict[str, list] = {}
     unowned = []
     for f in result.findings:
@@ -461,6 +494,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "unowned": unowned,
         "severities": list(reversed(SEVERITIES)),
         "budget": result.budget,
+        "plan": plan_budget(result.budget),
         "budget_options": budget_options(result),
         "policy": policy,
         "rules": policy.rules,
