@@ -146,9 +146,17 @@ def feature_view(image: Image.Image) -> np.ndarray:
 
 
 def _kurtosis(x: np.ndarray) -> float:
-    x = x - x.mean()
-    v = float((x * x).mean())
-    return float((x ** 4).mean() / (v * v) - 3.0) if v > 1e-9 else 0.0
+    x = x.astype(np.float64) - float(x.mean())
+    x2 = x * x
+    v = float(x2.mean())
+    return float((x2 * x2).mean() / (v * v) - 3.0) if v > 1e-9 else 0.0
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 1e-9 else 0.0
 
 
 def _radial_profile(power: np.ndarray) -> np.ndarray:
@@ -234,10 +242,8 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
     small = y[: n // 2 * 2, : n // 2 * 2].reshape(n // 2, 2, n // 2, 2).mean(axis=(1, 3))
     up = cv2.resize(small, (n // 2 * 2, n // 2 * 2), interpolation=cv2.INTER_LINEAR)
     resample_err = float((np.mean(np.abs(y - up)) + 1e-3) / (np.mean(np.abs(y - g3)) + 1e-3))
-    rh = resid[:, :-1].ravel(), resid[:, 1:].ravel()
-    rd = resid[:-1, :-1].ravel(), resid[1:, 1:].ravel()
-    corr_h = float(np.corrcoef(*rh)[0, 1]) if np.std(rh[0]) > 1e-6 else 0.0
-    corr_d = float(np.corrcoef(*rd)[0, 1]) if np.std(rd[0]) > 1e-6 else 0.0
+    corr_h = _corr(resid[:, :-1].astype(np.float64), resid[:, 1:].astype(np.float64))
+    corr_d = _corr(resid[:-1, :-1].astype(np.float64), resid[1:, 1:].astype(np.float64))
 
     # colour noise: chroma residual vs luma residual, and R/B residual correlation
     rcb = cb - cv2.medianBlur(cb, 3)
