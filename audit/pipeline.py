@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, house_style
 from .ai_evidence import score_photos
 from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
@@ -51,6 +51,7 @@ class AuditResult:
     recommendations: list[Recommendation]
     budget: dict[str, Any]
     column_map: dict[str, str]
+    style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
 
     @property
     def staff(self) -> pd.DataFrame:
@@ -92,15 +93,10 @@ class AuditResult:
             "ai_share": round(float(ai_flags.mean()), 4) if len(primary) else 0.0,
             "median_age_months": round(float(pd.Series(ages).median()), 1) if ages else None,
             "dated_photos": len(ages),
-            "consistency_score": _set_consistency(readable),
+            "consistency_score": self.style_summary.get("set_score"),
+            "styles": self.style_summary.get("n_styles"),
+            "main_style_share": self.style_summary.get("main_share"),
         }
-
-
-def _set_consistency(photos: pd.DataFrame) -> float | None:
-    if "consistency_score" not in photos:
-        return None
-    s = pd.to_numeric(photos["consistency_score"], errors="coerce").dropna()
-    return round(float(s.mean()), 1) if len(s) else None
 
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
@@ -131,14 +127,20 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)
     photos = score_photos(photos, inventory.staff, policy)
+    style = house_style.analyse(photos, policy["consistency"])
+    annotations = style.annotate()
+    photos = photos.drop(columns=[c for c in annotations if c != "file" and c in photos]).merge(
+        annotations, on="file", how="left")
+    photos = nulls_to_none(photos)
 
     ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=config.as_of,
-                       issues=inventory.issues)
+                       issues=inventory.issues, style=style)
     findings = run_checks(ctx)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.code, f.employee_id or "", f.file or ""))
     recs = recommend(inventory.staff, findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
-                       recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map)
+                       recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
+                       style_summary=style.summary())
 
 
 def audit_metadata(result: AuditResult) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class CheckContext:
     policy: Policy
     as_of: date
     issues: list[StaffIssue] = field(default_factory=list)  # from reading the CSV and folder
+    style: Any = None  # the set's HouseStyle (audit.house_style), learned once by the pipeline
     findings: list[Finding] = field(default_factory=list)
 
     def emit(
