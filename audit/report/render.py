@@ -323,8 +323,7 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
         "trend": None,
     }
     if history and history.trend:
-        out["trend"] = charts.trends(history.trend, [t for t in TREND_NUMBERS if t[0] != "staff"][:4]
-                                     if len(history.trend) else [])
+        out["trend"] = charts.trends(history.trend, [t for t in TREND_NUMBERS if t[0] != "staff"][:4])
     return out
 
 
