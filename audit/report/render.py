@@ -395,10 +395,10 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         x["why"] = _without_subject(x["rec"].reason, x.get("name"), x["employee_id"]) if x["rec"] else ""
     people.sort(key=lambda x: x["rank"])
     flagged = [x for x in people if any(f.severity != "info" for f in x["findings"])]
-    max_people = int(rep.get("pdf_max_people", 100))
+    max_people = int(rep.get("pdf_max_people", 60))
     max_thumbs = int(rep.get("pdf_max_thumbnails", 160))
-    max_actions = int(rep.get("pdf_max_actions", 400))
-    # The PDF's contact sheet: flagged people first (most urgent first), then the rest.
+    max_actions = int(rep.get("pdf_max_actions", 250))
+    # The PDF's contact sheet: people with an action first (most urgent first), then the rest.
     sheet_pdf = people[:max_thumbs]
     detail_pdf = flagged[:max_people]
 
@@ -428,9 +428,9 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         for sev in reversed(SEVERITIES):
             ms = [x for x in members if x["rec"].priority == sev]
             if ms:
-                shown = ms[:max(0, quota - sum(len(b["people_pdf"]) for b in by_priority))]
-                by_priority.append({"priority": sev, "people": ms, "people_pdf": shown,
-                                    "hidden_pdf": len(ms) - len(shown)})
+                rows = ms[:max(0, quota - sum(len(b["people_pdf"]) for b in by_priority))]
+                by_priority.append({"priority": sev, "people": ms, "people_pdf": rows,
+                                    "hidden_pdf": len(ms) - len(rows)})
         b = result.budget["by_action"][action]
         groups.append({"action": action, "label": ACTION_LABELS[action], "count": len(members),
                        "reasons": [(policy.rules[c].name if c in policy.rules else c, n)
@@ -485,6 +485,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "max_people": max_people,
         "max_thumbs": max_thumbs,
         "max_actions": max_actions,
+        "max_findings_per_person": int(rep.get("pdf_max_findings_per_person", 4)),
         "action_groups": groups,
         "keep": keep,
         "names": {x["employee_id"]: x.get("name") for x in people},
