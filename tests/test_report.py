@@ -230,3 +230,12 @@ def test_pdf_at_2000_staff_is_bounded_and_grouped(big, tmp_path):
     # the HTML holds everyone
     assert html.count('class="cell') == 2000
     assert "Person 1999" in html
+
+
+def test_small_helpers():
+    from audit.report.render import _without_subject, initials, short_money
+
+    assert _without_subject("Bo Chan (E2): photo is 60 months old", "Bo Chan", "E2") == "Photo is 60 months old"
+    assert _without_subject("Bo Chan (E2) and Al Day (E3) have the same image", "Bo Chan", "E2").startswith("Bo Chan")
+    assert initials("Amber Heron") == "AH" and initials("Cher") == "C" and initials(None, "p-x") == "P-"
+    assert [short_money(v) for v in (950, 12_345, 623_130, 1_234_567)] == ["950", "12k", "623k", "1.23M"]

@@ -510,7 +510,9 @@ def _without_subject(text: str, name: str | None, employee_id: str | None) -> st
     for prefix in (f"{name} ({employee_id})", name, employee_id):
         if prefix and text.startswith(prefix):
             rest = text[len(prefix):].lstrip(" :,")
-            return rest[:1].upper() + rest[1:] if rest else text
+            if not rest or rest.lower().startswith(("and ", "or ")):  # "X and Y have ..." keeps its subject
+                return text
+            return rest[:1].upper() + rest[1:]
     return text
 
 
