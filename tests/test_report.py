@@ -73,6 +73,8 @@ def test_pdf_sections_and_since_last_quarter(portfolio, tmp_path):
     assert [r["employee_id"] for r in ch["photos_replaced"]] == ["E2"]
     assert set(ch["new"]) | set(ch["persisting"]) == {f["key"] for f in doc["findings"]}
     assert len(doc["history"]["trend"]) == 2
+    with open(out / "findings.csv", newline="", encoding="utf-8") as fh:
+        assert {r["key"] for r in csv.DictReader(fh)} == {f["key"] for f in doc["findings"]}
 
 
 def test_without_history_changes_is_null(portfolio, tmp_path):

@@ -64,9 +64,10 @@ def findings_csv(result: AuditResult) -> str:
         "related_files": ";".join(f.related_files), "message": f.message,
         "recommendation": f.recommendation, "action": actions.get(f.employee_id, ""),
         "evidence": json.dumps(plain(f.evidence), ensure_ascii=False, sort_keys=True),
+        "key": f.key,  # the same key as in audit.json's `changes` lists
     } for f in result.findings]
     cols = ["severity", "code", "name", "category", "employee_id", "person", "file", "related_files",
-            "message", "recommendation", "action", "evidence"]
+            "message", "recommendation", "action", "evidence", "key"]
     return _csv(pd.DataFrame.from_records(rows, columns=cols))
 
 
