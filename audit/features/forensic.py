@@ -203,6 +203,16 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
     flat = blk_res.ravel()[order[: max(1, len(order) * 3 // 10)]]
     noise_floor = float(np.median(flat))
     flat_share = float((blk_res < 0.6).mean())
+    # noise level function: camera shot noise grows with brightness; a generator's texture need not.
+    # Over the smoother half of the blocks: correlation of log residual with block brightness, and
+    # how uneven the noise is across them (coefficient of variation).
+    blk_mean = y[: k * 8, : k * 8].reshape(k, 8, k, 8).mean(axis=(1, 3)).ravel()
+    half = order[: max(2, len(order) // 2)]
+    lr = np.log(blk_res.ravel()[half] + 0.05)
+    bm = blk_mean[half]
+    nlf_corr = _corr(lr.astype(np.float64), bm.astype(np.float64))
+    hr = blk_res.ravel()[half]
+    nlf_cv = float(hr.std() / (hr.mean() + 0.05))
 
     # high-frequency energy ratios (difference of Gaussians)
     g1 = cv2.GaussianBlur(y, (0, 0), 1.0)
@@ -270,6 +280,8 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
         "fx_noise_kurtosis": float(np.clip(_kurtosis(rs), -3, 200)),
         "fx_noise_floor": noise_floor,
         "fx_flat_share": flat_share,
+        "fx_nlf_corr": nlf_corr,
+        "fx_nlf_cv": nlf_cv,
         "fx_hf_ratio": float(hf_ratio),
         "fx_spec_mid": float(band_mid),
         "fx_spec_high": float(band_high),
@@ -304,7 +316,7 @@ def _cooccurrence(y: np.ndarray) -> dict[str, float]:
 
 PIXEL_FEATURES = [
     "fx_noise_center", "fx_noise_skin", "fx_noise_kurtosis", "fx_noise_floor", "fx_flat_share",
-    "fx_hf_ratio", "fx_spec_mid", "fx_spec_high", "fx_spec_top", "fx_spec_slope", "fx_spec_bump",
+    "fx_nlf_corr", "fx_nlf_cv", "fx_hf_ratio", "fx_spec_mid", "fx_spec_high", "fx_spec_top", "fx_spec_slope", "fx_spec_bump",
     "fx_grid_peak", "fx_resample_err", "fx_resid_corr_h", "fx_resid_corr_d", "fx_chroma_noise",
     "fx_skin_share", "fx_catchlights",
 ] + COOC_FEATURES
