@@ -1,15 +1,15 @@
 """The learned forensic combiner: pixel measures -> probability-like score, in pure numpy.
 
-The model is a logistic regression trained by `scripts/train_forensic.py` on laundered
-versions of the development images (crop to square, resize to 512, strip metadata,
-re-encode JPEG at quality 70-95), plus retouched real photos as real examples. It ships as
-`audit/models/forensic.json`: feature names, per-feature transform (log or none), the
-standardisation (mean, scale), coefficients and intercept, typical values of each feature
-for camera photos and AI images (for the plain-words reasons), the sources and generators
-seen in training, and the measured evaluation figures.
+`scripts/train_forensic.py` trains it on the development images (scikit-learn at training time
+only) and writes `audit/models/forensic.json`: the model type (`gbm`: boosted trees as arrays,
+or `logistic`: transforms, standardisation, coefficients), the feature names, a `logit_shift`
+that calibrates the balanced-training log-odds to the report threshold (at most 2% of retouched
+real portraits reach 0.5), typical values of each measure for camera photos and AI images (for
+the plain-words reasons), the sources and generators seen in training, and the measured
+evaluation figures (`evaluation.headline` holds the few a report quotes).
 
 File cues (size, EXIF, JPEG tables) are deliberately not model inputs; see
-`audit.features.forensic`.
+`audit.features.forensic` and docs/ai-detection.md.
 """
 
 from __future__ import annotations
