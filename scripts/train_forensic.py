@@ -9,14 +9,18 @@ Reproducible: every random choice comes from fixed seeds.
 What it does
 1. For every image in DATA/manifest.csv it measures the forensic features (`audit.features.forensic`)
    of: the file as found ("raw"); 3 laundered variants (square crop with small random offset,
-   resize to 512, metadata stripped, JPEG quality 70-95); for real photos also a retouched
-   studio-style version (bilateral smoothing of skin-like areas, slight sharpening, JPEG 88-95),
-   raw and laundered.
+   resize to 512, metadata stripped, JPEG quality 70-95); an over-smoothed copy (whole-frame blur +
+   median, raw and laundered; an AI example for the plastic_as_ai configurations, never tested);
+   for real photos also a retouched studio-style version (bilateral smoothing of skin-like areas,
+   slight sharpening, JPEG 88-95), raw and laundered.
 2. Tries a few model configurations and measures each with both protocols:
    (a) stratified 5-fold over files, all sources mixed; (b) hold out one AI source and one real
    source at a time, train on the rest, test on the held-out pair. Figures are reported for raw and
    laundered test images, and the false-positive rate on retouched real photos (held out too).
-3. Fits the chosen configuration on everything and writes the model with the figures.
+3. Picks a configuration (no format cues, laundered training, over-smoothing raises the score for
+   >= 90% of held-out real photos; then best unseen + known AUROC - retouched false alarms),
+   calibrates a log-odds shift so <= 2% of held-out retouched real photos reach 0.5, re-measures,
+   fits it on everything and writes the model with the figures.
 """
 
 from __future__ import annotations
