@@ -158,7 +158,11 @@ def forensic_evaluation() -> dict[str, Any] | None:
         model = json.loads(text)
     except json.JSONDecodeError:
         return None
-    return {"evaluation": model.get("evaluation"), "sources": model.get("training_sources") or model.get("sources")}
+    evaluation = model.get("evaluation") or {}
+    trained = model.get("trained_on") or {}
+    return {"evaluation": evaluation, "headline": evaluation.get("headline") if isinstance(evaluation, dict) else None,
+            "trained_on": trained if isinstance(trained, dict) else {},
+            "sources": model.get("training_sources") or model.get("sources")}
 
 
 # -- the words --------------------------------------------------------------------------------
