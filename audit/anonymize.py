@@ -268,8 +268,18 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
     recs = [dataclasses.replace(r, employee_id=pseudo.id(r.employee_id), name=pseudo.name(r.employee_id),
                                 reason=pseudo.text(r.reason)) for r in result.recommendations]
     inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, issues=[])
+    extra = {}
+    style = getattr(result, "style_summary", None)
+    if isinstance(style, dict):  # the house-style summary lists files: map them too
+        style = copy.deepcopy(style)
+        for st in style.get("styles") or []:
+            st["files"] = [pseudo.file(f) for f in st.get("files") or []]
+        for k in ("outlier_files", "order"):
+            if k in style:
+                style[k] = [pseudo.file(f) for f in style[k] or []]
+        extra["style_summary"] = style
     return dataclasses.replace(result, inventory=inventory, photos=photos, findings=findings,
-                               recommendations=recs, budget=copy.deepcopy(result.budget))
+                               recommendations=recs, budget=copy.deepcopy(result.budget), **extra)
 
 
 def policy_key_path(policy: Any) -> Path | None:

@@ -179,7 +179,7 @@ def style_groups(styles: list[dict[str, Any]], width_mm: float = 88, height_mm: 
                 fontsize=7)
     ax.set_xlim(0, 1.35)
     ax.set_xticks([0, 0.5, 1.0], ["0", "50%", "100%"])
-    ax.set_title("Photo styles in the set (bar = backdrop colour)")
+    ax.set_title("Photo styles in the set\n(bar colour = backdrop colour)")
     ax.tick_params(axis="y", length=0)
     return _svg(fig, "Style groups")
 

@@ -295,7 +295,40 @@ def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int]]:
     return [(d, a, n) for d, (a, n) in rows.items()]
 
 
+def _house(result: AuditResult) -> dict[str, Any] | None:
+    """The set's house style in a few plain lines (from the pipeline's house-style summary)."""
+    s = getattr(result, "style_summary", None) or {}
+    house = s.get("house") or {}
+    if not s.get("enough_photos") or not house:
+        return None
+
+    def val(col: str) -> float | None:
+        return (house.get(col) or {}).get("value")
+
+    rows = []
+    L, a, b = val("backdrop_L"), val("backdrop_a"), val("backdrop_b")
+    if None not in (L, a, b):
+        from ..checks.consistency import colour_name
+
+        rows.append(("Backdrop", f"{colour_name(L, a, b)} ({s.get('backdrop_hex') or ''})"))
+    if val("head_size") is not None:
+        rows.append(("Head size", f"{val('head_size'):.0%} of the frame height"))
+    if val("eye_line") is not None:
+        rows.append(("Eye line", f"{val('eye_line'):.0%} from the top"))
+    if s.get("orientation"):
+        ratio = val("aspect_ratio")
+        rows.append(("Format", s["orientation"] + (f", {ratio:.2f} width/height" if ratio else "")))
+    if val("short_side_px") is not None:
+        rows.append(("Typical size", f"{val('short_side_px'):,.0f} px short side"))
+    rows.append(("Colour", "black-and-white" if (s.get("greyscale_share") or 0) > 0.5 else "colour"))
+    return {"rows": rows, "swatch": s.get("backdrop_hex"), "n_outliers": s.get("n_outliers"),
+            "n_styles": s.get("n_styles"), "main_share": s.get("main_share"), "set_score": s.get("set_score")}
+
+
 def _styles(result: AuditResult) -> list[dict[str, Any]]:
+    summary = getattr(result, "style_summary", None) or {}
+    if len(summary.get("styles") or []) > 1:
+        return [{k: v for k, v in st.items() if k != "files"} for st in summary["styles"]]
     for f in result.findings:
         if f.code == "CON010" and f.evidence.get("styles"):
             return list(f.evidence["styles"])
@@ -481,6 +514,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "trend": history.trend if history else [],
         "trend_numbers": TREND_NUMBERS,
         "charts": _charts(result, history),
+        "house": _house(result),
         "people": people,
         "first_in_line": [x for x in people if x["rec"] and x["rec"].action != "keep"][:5],
         "flagged": flagged,
