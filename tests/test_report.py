@@ -246,3 +246,21 @@ def test_small_helpers():
     assert _without_subject("Bo Chan (E2) and Al Day (E3) have the same image", "Bo Chan", "E2").startswith("Bo Chan")
     assert initials("Amber Heron") == "AH" and initials("Cher") == "C" and initials(None, "p-x") == "P-"
     assert [short_money(v) for v in (950, 12_345, 623_130, 1_234_567)] == ["950", "12k", "623k", "1.23M"]
+
+
+def test_house_style_card_from_the_style_summary(big):
+    from types import SimpleNamespace
+
+    from audit.report.render import _house, _styles
+
+    summary = {"enough_photos": True, "backdrop_hex": "#7f7f7f", "orientation": "portrait", "n_outliers": 2,
+               "n_styles": 2, "main_share": 0.88, "greyscale_share": 0.0,
+               "styles": [{"label": "A", "size": 8, "share": 0.8, "backdrop_hex": "#7f7f7f", "files": ["a.jpg"]},
+                          {"label": "B", "size": 2, "share": 0.2, "backdrop_hex": "#c8ccd7", "files": ["b.jpg"]}],
+               "house": {"backdrop_L": {"value": 53.2}, "backdrop_a": {"value": 0.0}, "backdrop_b": {"value": 0.0},
+                         "head_size": {"value": 0.245}, "eye_line": {"value": 0.40}}}
+    fake = SimpleNamespace(style_summary=summary, findings=[], photos=big.photos)
+    rows = dict(_house(fake)["rows"])
+    assert rows["Backdrop"].startswith("grey") and rows["Head size"].startswith("24%") and rows["Format"] == "portrait"
+    assert [s["label"] for s in _styles(fake)] == ["A", "B"] and "files" not in _styles(fake)[0]
+    assert _house(SimpleNamespace(style_summary={"enough_photos": False})) is None
