@@ -106,3 +106,24 @@ def test_output_interpretation():
     assert onnx_detector.interpret_output(np.array([2.0])) == pytest.approx(1 / (1 + np.exp(-2)))
     assert onnx_detector.interpret_output(np.array([[0.2, 0.8]])) == pytest.approx(0.8)
     assert onnx_detector.interpret_output(np.array([[0.0, 2.0]])) == pytest.approx(np.exp(2) / (1 + np.exp(2)))
+
+
+def test_cli_evaluate_with_user_model(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+
+    path = _mean_sigmoid_model(tmp_path / "m.onnx")
+    root = tmp_path / "set"
+    for label, value in (("real", 40), ("ai", 220)):
+        (root / label).mkdir(parents=True)
+        for i in range(2):
+            _photo(root / label, f"{i}.jpg", value + i)
+    res = CliRunner().invoke(cli, ["evaluate", str(root), "--json", "--ai-model", str(path)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["n_scored"] == 4
+    # bright "ai" images get a high user-detector score, so the combined ranking separates them
+    assert data["auroc"] == 1.0
