@@ -47,7 +47,7 @@ from audit.features.forensic import COOC_FEATURES, PIXEL_FEATURES, measure  # no
 SEED = 20261129
 N_LAUNDER = 3
 THRESHOLD = 0.5
-VARIANTS_VERSION = 2  # bump when the set of image variants changes (invalidates the feature cache)
+VARIANTS_VERSION = 3  # bump when the set of image variants changes (invalidates the feature cache)
 LOG_FEATURES = {"fx_noise_center", "fx_noise_skin", "fx_noise_floor", "fx_hf_ratio", "fx_resample_err",
                 "fx_chroma_noise"} | set(COOC_FEATURES)
 FORMAT_FEATURES = ["fx_generator_size", "fx_square", "fx_camera_exif", "fx_jpeg_standard_tables"]
@@ -136,6 +136,19 @@ def build_features(data_dir: Path, cache: Path | None) -> tuple[list[dict], list
                 rows.append({"idx": it["idx"], "variant": "rt_raw", **_fx_of_bytes(buf.getvalue(), tmp, "r.jpg")})
                 rows.append({"idx": it["idx"], "variant": "rt_l0",
                              **_fx_of_bytes(launder_image(rt, rng), tmp, "rl.jpg")})
+            # scale-history variants (both labels; training only, for the scale_aug configurations):
+            # a native-resolution 512 centre crop of the <=1024 working copy, and a 2x up-scaled copy
+            # laundered back to 512, so "how much was this downscaled" stops separating the sources
+            work = im.copy()
+            work.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
+            w, h = work.size
+            c = min(w, h, 512)
+            nat = work.crop(((w - c) // 2, (h - c) // 2, (w - c) // 2 + c, (h - c) // 2 + c))
+            buf = io.BytesIO()
+            nat.save(buf, "JPEG", quality=int(rng.integers(70, 96)))
+            rows.append({"idx": it["idx"], "variant": "sn", **_fx_of_bytes(buf.getvalue(), tmp, "n.jpg")})
+            up = work.resize((2 * w, 2 * h), Image.Resampling.LANCZOS)
+            rows.append({"idx": it["idx"], "variant": "su", **_fx_of_bytes(launder_image(up, rng), tmp, "u.jpg")})
             if it["idx"] % 20 == 0:
                 print(f"  features: {it['idx'] + 1}/{len(items)} files, {time.time() - t0:.0f}s", flush=True)
     if cache:
@@ -474,6 +487,11 @@ def main() -> None:
                                                    "plastic_as_ai": True},
         "lr_plastic_as_ai": {"features": PIXEL_FEATURES, "C": 1.0, "train_variants": laund + ["raw"],
                              "retouched_as_real": True, "plastic_as_ai": True},
+        "gbm_plastic_scale_aug": {"features": PIXEL_FEATURES, "model": "gbm", "depth": 2, "n_estimators": 150,
+                                  "train_variants": laund + ["raw", "sn", "su"], "retouched_as_real": True,
+                                  "plastic_as_ai": True},
+        "gbm_scale_aug": {"features": PIXEL_FEATURES, "model": "gbm", "depth": 2, "n_estimators": 150,
+                          "train_variants": laund + ["raw", "sn", "su"], "retouched_as_real": True},
         "gbm_content_free": {"features": content_free, "model": "gbm", "depth": 2, "n_estimators": 150,
                              "train_variants": laund + ["raw"], "retouched_as_real": True},
     }
