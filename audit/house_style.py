@@ -193,7 +193,8 @@ class HouseStyle:
             rows.append({"file": f, "style_group": p.group, "in_main_style": p.in_main,
                          "consistency_score": p.score, "consistency_score_main": p.score_main,
                          "consistency_flags": ";".join(p.families()) or None})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["file", "style_group", "in_main_style", "consistency_score",
+                                           "consistency_score_main", "consistency_flags"]).astype({"file": object})
 
     # -- the set ------------------------------------------------------------------------------
     def house_value(self, column: str, group: str | None = None) -> float | None:
