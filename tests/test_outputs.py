@@ -2,6 +2,8 @@
 that has every section, atomic writes, and a renderer that loads nothing from outside."""
 
 import csv
+import os
+import stat
 import json
 import subprocess
 from datetime import date
@@ -116,3 +118,12 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_outputs_get_ordinary_file_modes(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "report.pdf", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.pdf").stat().st_mode) == 0o644
