@@ -88,6 +88,9 @@ def cli() -> None:
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Send the per-photo work to a Dask distributed scheduler (tcp://host:8786); its workers "
                    "must see the portfolio at the same path. Needs headshot-audit[dask].")
+@click.option("--ai-model", "ai_model", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Your own ONNX AI-image classifier, added to the forensic evidence (needs "
+                   "headshot-audit[onnx]; see docs/ai-detection.md for the input/output convention).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Feature cache folder, so unchanged photos are not decoded again. Default: the user cache dir.")
 @click.option("--no-cache", is_flag=True, help="Measure every photo afresh and store nothing.")
@@ -105,25 +108,22 @@ def cli() -> None:
 @click.option("--accent", default=None, metavar="#RRGGBB",
               help="Accent colour of the report (overrides [report] accent_color).")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
-        as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None,
-        cache_dir: Path | None, no_cache: bool,
-        template_dir: Path | None, previous_path: Path | None = None, anonymize: bool = False,
-        client_name: str | None = None, consultant: str | None = None, logo: Path | None = None,
-        accent: str | None = None) -> None:
+        as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
+        cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
+        anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
+        accent: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
+    from .anonymize import AnonymizeError
     from .cache import CacheError, default_cache_dir
     from .features import default_jobs
+    from .history import HistoryError, load_history
     from .inventory import InventoryError
     from .pipeline import AuditConfig, run_audit
     from .policy import PolicyError
     from .report.atomic import OutputError
-    from .report.render import ReportError
+    from .report.render import ReportError, ReportOptions, check_accent
     from .report.write import write_outputs
     from .staff import StaffError
-
-    from .anonymize import AnonymizeError
-    from .history import HistoryError, load_history
-    from .report.render import ReportOptions, check_accent
 
     fmt = _parse_formats(formats)
     if accent is not None:
@@ -139,7 +139,8 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
                             accent=accent, anonymize=anonymize)
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
                          as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
-                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
+                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+                         options={"ai_model": str(ai_model.resolve())} if ai_model else {})
     progress = _Progress()
     client = _connect(scheduler) if scheduler else None
     try:

@@ -127,3 +127,23 @@ def test_cli_evaluate_with_user_model(tmp_path):
     assert data["n_scored"] == 4
     # bright "ai" images get a high user-detector score, so the combined ranking separates them
     assert data["auroc"] == 1.0
+
+
+def test_cli_run_with_user_model(tmp_path):
+    """`run --ai-model` puts the user's detector into every photo's forensic evidence."""
+    import json
+
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+
+    model = _mean_sigmoid_model(tmp_path / "m.onnx")
+    root = tmp_path / "portfolio"
+    root.mkdir()
+    _photo(root, "E1.jpg", 230)
+    (root / "staff.csv").write_text("employee_id,name,photo\nE1,Ann,E1.jpg\n")
+    res = CliRunner().invoke(cli, ["run", str(root), "--out", str(tmp_path / "o"), "--format", "json",
+                                   "--no-cache", "--ai-model", str(model)])
+    assert res.exit_code == 0, res.output
+    photo = json.loads((tmp_path / "o" / "audit.json").read_text())["photos"][0]
+    assert photo["onnx_score"] > 0.9
