@@ -160,10 +160,12 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
     delimiter = _sniff_delimiter(text)
+    bad_lines: list[list[str]] = []  # rows with more fields than the header: reported, not lost
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            skipinitialspace=True, quoting=csv.QUOTE_MINIMAL, engine="python", on_bad_lines="warn",
+            skipinitialspace=True, quoting=csv.QUOTE_MINIMAL, engine="python", on_bad_lines=bad_lines.append,
+            index_col=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise StaffError(f"{path}: cannot parse staff CSV: {exc}") from None
@@ -176,7 +178,13 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
             "name it employee_id, or map your header to it in the policy's [columns] table"
         )
     frame = frame[list(mapping)].rename(columns=mapping)
-    return _validate_rows(frame, mapping, as_of or date.today())
+    table = _validate_rows(frame, mapping, as_of or date.today())
+    for fields in bad_lines:
+        shown = delimiter.join(fields)[:120]
+        table.issues.append(StaffIssue(
+            "DAT006", f"a row has {len(fields)} fields but the header has {len(headers)}; it is skipped: {shown!r}",
+            evidence={"fields": [f[:100] for f in fields[:20]]}))
+    return table
 
 
 def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) -> StaffTable:

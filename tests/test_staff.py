@@ -87,3 +87,9 @@ def test_bad_rows_become_issues_and_the_rest_is_kept(tmp_path):
 def test_unreadable_file(tmp_path):
     with pytest.raises(StaffError, match="cannot read"):
         read_staff(tmp_path / "missing.csv")
+
+
+def test_rows_with_too_many_fields_are_reported_not_lost(tmp_path):
+    t = read_staff(write(tmp_path, "employee_id,name\nE1,Ann\nE2,Bo,extra,fields\nE3,Cy\n"))
+    assert list(t.frame["employee_id"]) == ["E1", "E3"]
+    assert any("4 fields" in i.message and "E2" in i.message for i in t.issues)
