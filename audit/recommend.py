@@ -20,12 +20,19 @@ ACTIONS = ("retake", "refresh", "fix", "review", "keep")
 ACTION_LABELS = {
     "retake": "Retake with a photographer",
     "refresh": "Refresh the photo",
-    "fix": "Fix crop or background",
+    "fix": "Fix crop, background or colour",
     "review": "Review",
     "keep": "Keep",
 }
-# Consistency findings that editing the existing file can mend (measure families by rule name).
-FIXABLE_WORDS = ("crop", "framing", "aspect", "orientation", "backdrop", "background")
+# Consistency problems that editing the existing file mends: re-crop (framing, shape), replace
+# the background, correct the colour, or export again from the original (JPEG blocks). Blur,
+# exposure and a too-small original need a new photo.
+FIXABLE_CODES = {"CON003", "CON004", "CON005", "CON009"}
+FIXABLE_MEASURES = {"blockiness"}
+
+
+def fixable(f: Finding) -> bool:
+    return f.code in FIXABLE_CODES or f.evidence.get("measure") in FIXABLE_MEASURES
 
 
 @dataclass
@@ -75,7 +82,7 @@ def _choose(person: Any, found: list[Finding], policy: Policy) -> tuple[str, str
         return "retake", "photographer_session", drivers("STL001")
     consistency = [f for f in blocking if f.category == "consistency" and severity_rank(f.severity) >= severity_rank("medium")]
     if consistency:
-        if all(any(w in f.name for w in FIXABLE_WORDS) for f in consistency):
+        if all(fixable(f) for f in consistency):
             return "fix", "photo_fix", consistency
         return "retake", "photographer_session", consistency
     review = [f for f in blocking if f.code in ("AI003", "DUP002", "ROL001", "ROL002")]

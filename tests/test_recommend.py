@@ -1,0 +1,68 @@
+"""One action per person: the most urgent problem decides, with the matching cost."""
+
+import pandas as pd
+import pytest
+
+from audit.findings import Finding
+from audit.policy import load_policy
+from audit.recommend import budget, recommend
+
+POLICY = load_policy()
+
+
+def person(eid="E1", **kw):
+    base = dict(employee_id=eid, name=f"N{eid}", title="Analyst", department="Ops", seniority="mid",
+                client_facing=False, platforms="internal", photo_source="photographer")
+    return base | kw
+
+
+def finding(code, eid="E1", severity=None, **evidence):
+    rule = POLICY.rule(code)
+    return Finding(code=code, name=rule.name, category=rule.category, severity=severity or rule.severity,
+                   message=f"{code} message", employee_id=eid, evidence=evidence)
+
+
+@pytest.mark.parametrize("who, found, action, cost", [
+    (person(seniority="executive"), [finding("ROL001", ai_basis="provenance")], "retake", "photographer_session"),
+    (person(), [finding("AI002")], "retake", "photographer_session"),
+    (person(), [finding("DAT001")], "retake", "photographer_session"),
+    (person(photo_source="ai"), [finding("STL001")], "refresh", "ai_service"),
+    (person(photo_source="ai", platforms="website"), [finding("STL001")], "retake", "photographer_session"),
+    (person(), [finding("STL001")], "retake", "photographer_session"),
+    (person(), [finding("CON005", severity="medium")], "fix", "photo_fix"),
+    (person(), [finding("CON004", severity="medium"), finding("CON009", severity="medium")], "fix", "photo_fix"),
+    (person(), [finding("CON007", severity="medium", measure="blockiness")], "fix", "photo_fix"),
+    (person(), [finding("CON007", severity="medium", measure="sharpness")], "retake", "photographer_session"),
+    (person(), [finding("CON005", severity="medium"), finding("CON006", severity="medium")], "retake",
+     "photographer_session"),
+    (person(), [finding("AI003")], "review", None),
+    (person(seniority="executive"), [finding("ROL001", severity="medium", ai_basis="forensic")], "review", None),
+    (person(), [finding("STL002"), finding("AI004")], "keep", None),
+    (person(), [], "keep", None),
+])
+def test_action_per_person(who, found, action, cost):
+    [rec] = recommend(pd.DataFrame([who]), found, POLICY)
+    assert rec.action == action, rec
+    c = POLICY["costs"][cost] if cost else {"low": 0, "high": 0}
+    assert (rec.cost_low, rec.cost_high) == (c["low"], c["high"])
+
+
+def test_budget_suggests_a_photo_day_when_many_need_a_photographer():
+    day = POLICY["costs"]["group_photo_day"]
+    staff = pd.DataFrame([person(f"E{i}") for i in range(day["min_people"])])
+    recs = recommend(staff, [finding("DAT001", f"E{i}") for i in range(day["min_people"])], POLICY)
+    b = budget(recs, POLICY)
+    ph = POLICY["costs"]["photographer_session"]
+    assert b["by_action"]["retake"]["count"] == day["min_people"]
+    assert b["total_low"] == ph["low"] * day["min_people"]
+    assert b["photo_day"]["people"] == day["min_people"]
+    assert b["photo_day"]["low"] == day["low"] + day["per_person"] * day["min_people"]
+    fewer = budget(recs[:-1], POLICY)
+    assert fewer["photo_day"] is None
+
+
+def test_cost_per_year_follows_useful_life():
+    b = budget([], POLICY)
+    ph, ai = POLICY["costs"]["photographer_session"], POLICY["costs"]["ai_service"]
+    assert b["cost_per_year"]["photographer_session"] == pytest.approx((ph["low"] + ph["high"]) / 2 / (ph["useful_life_months"] / 12), abs=0.01)
+    assert b["cost_per_year"]["ai_service"] == pytest.approx((ai["low"] + ai["high"]) / 2 / (ai["useful_life_months"] / 12), abs=0.01)
