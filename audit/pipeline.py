@@ -20,7 +20,7 @@ from .ai_evidence import score_photos
 from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
-from .findings import Finding, severity_rank
+from .findings import SEVERITIES, Finding, severity_rank
 from .inventory import Inventory, InventoryError, build_inventory
 from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
@@ -52,6 +52,7 @@ class AuditResult:
     budget: dict[str, Any]
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
+    _summary: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def staff(self) -> pd.DataFrame:
@@ -61,10 +62,15 @@ class AuditResult:
         return max((f.severity for f in self.findings), key=severity_rank, default=None)
 
     def summary(self) -> dict[str, Any]:
-        """The key numbers, computed once for every output."""
+        """The key numbers, computed once and shared by every output."""
+        if self._summary is None:
+            self._summary = self._key_numbers()
+        return self._summary
+
+    def _key_numbers(self) -> dict[str, Any]:
         photos = self.photos
         readable = photos[photos["error"].isna()] if "error" in photos else photos
-        by_sev = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
+        by_sev = {s: 0 for s in reversed(SEVERITIES)}
         by_cat: dict[str, int] = {}
         for f in self.findings:
             by_sev[f.severity] += 1
