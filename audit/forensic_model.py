@@ -61,6 +61,19 @@ for _name in [n for n in ("m2_m2 m2_m1 m2_p0 m2_p1 m2_p2 m1_m2 m1_m1 m1_p0 m1_p1
     _text = f"neighbouring brightness steps '{_PAIR_WORD[_a]}, then {_PAIR_WORD[_b]}' (pixel-pair statistics)"
     DESCRIPTIONS[f"fx_cooc_{_name}"] = (_text, _text)
 
+# SPAM step co-occurrence frequencies and LBP histogram bins (hidden from the report columns): one
+# phrase per group, so a reason names the kind of evidence rather than an index
+for _g, _word in (("s", "straight"), ("d", "diagonal")):
+    for _i in range(343):
+        _a, _b, _c = (_i // 49) - 3, (_i // 7) % 7 - 3, _i % 7 - 3
+        _text = (f"pixel-step sequence '{_a:+d}, {_b:+d}, {_c:+d}' between {_word} neighbours "
+                 "(SPAM texture statistics)")
+        DESCRIPTIONS[f"fx_spam_{_g}{_i:03d}"] = (_text, _text)
+for _r in (1, 2):
+    for _i in range(59):
+        _text = f"local texture pattern {_i} at radius {_r} (LBP histogram)"
+        DESCRIPTIONS[f"fx_lbp{_r}_{_i:02d}"] = (_text, _text)
+
 
 def _check(model: dict[str, Any], where: str) -> dict[str, Any]:
     kind = model.get("type", "logistic")

@@ -42,11 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from audit import forensic_model  # noqa: E402
 from audit.evaluate import auroc, launder_image, metrics  # noqa: E402
 from audit.features.decode import decode  # noqa: E402
-from audit.features.forensic import COOC_FEATURES, PIXEL_FEATURES, measure  # noqa: E402
+from audit.features.forensic import COOC_FEATURES, LBP_FEATURES, PIXEL_FEATURES, SPAM_FEATURES, measure  # noqa: E402
 
 SEED = 20261129
 N_LAUNDER = 3
 THRESHOLD = 0.5
+MEASURED = PIXEL_FEATURES + SPAM_FEATURES + LBP_FEATURES  # what the feature cache must hold
 VARIANTS_VERSION = 3  # bump when the set of image variants changes (invalidates the feature cache)
 LOG_FEATURES = {"fx_noise_center", "fx_noise_skin", "fx_noise_floor", "fx_hf_ratio", "fx_resample_err",
                 "fx_chroma_noise"} | set(COOC_FEATURES)
@@ -101,7 +102,7 @@ def build_features(data_dir: Path, cache: Path | None) -> tuple[list[dict], list
                   "generator": r.get("generator_or_camera", "")} for i, r in enumerate(csv.DictReader(fh))]
     if cache and cache.is_file():
         blob = json.loads(cache.read_text())
-        if (blob.get("files") == [it["file"] for it in items] and blob.get("features") == PIXEL_FEATURES
+        if (blob.get("files") == [it["file"] for it in items] and blob.get("features") == MEASURED
                 and blob.get("variants") == VARIANTS_VERSION):
             return items, blob["rows"]
     rows = []
@@ -152,7 +153,7 @@ def build_features(data_dir: Path, cache: Path | None) -> tuple[list[dict], list
             if it["idx"] % 20 == 0:
                 print(f"  features: {it['idx'] + 1}/{len(items)} files, {time.time() - t0:.0f}s", flush=True)
     if cache:
-        cache.write_text(json.dumps({"files": [it["file"] for it in items], "features": PIXEL_FEATURES,
+        cache.write_text(json.dumps({"files": [it["file"] for it in items], "features": MEASURED,
                                      "variants": VARIANTS_VERSION, "rows": rows}))
     return items, rows
 
@@ -492,6 +493,9 @@ def main() -> None:
                                   "plastic_as_ai": True},
         "gbm_scale_aug": {"features": PIXEL_FEATURES, "model": "gbm", "depth": 2, "n_estimators": 150,
                           "train_variants": laund + ["raw", "sn", "su"], "retouched_as_real": True},
+        # SPAM step co-occurrences (256 px reduction) + uniform LBP histograms, logistic regression
+        "lr_plastic_spam_lbp": {"features": SPAM_FEATURES + LBP_FEATURES, "C": 0.1,
+                                "train_variants": laund + ["raw"], "retouched_as_real": True, "plastic_as_ai": True},
         "gbm_content_free": {"features": content_free, "model": "gbm", "depth": 2, "n_estimators": 150,
                              "train_variants": laund + ["raw"], "retouched_as_real": True},
     }

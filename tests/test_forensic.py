@@ -156,15 +156,35 @@ def test_generator_sizes_and_metadata(tmp_path):
 
 def test_model_json_matches_extractor(tmp_path):
     model = forensic_model.load()
-    assert set(model["features"]) <= set(forensic.PIXEL_FEATURES)
+    assert set(model["features"]) <= set(forensic.PIXEL_FEATURES + forensic.TEXTURE_FEATURES)
     for key in ("evaluation", "trained_on", "typical_real", "typical_ai"):
         assert key in model
     assert model["trained_on"]["generators_seen"]
     ev = model["evaluation"]["chosen"]
     assert 0.0 <= ev["protocol_a"]["laundered"]["auroc"] <= 1.0
     name = _save(tmp_path, "x.jpg", _scene())
-    row = forensic.extract(decode(tmp_path / name, name))
-    assert all(f in row for f in model["features"])
+    d = decode(tmp_path / name, name)
+    fx = forensic.measure(d)
+    assert all(f in fx for f in model["features"])
+    row = forensic.extract(d)
+    assert row["forensic_score"] is not None
+    assert all(f in row for f in forensic.PIXEL_FEATURES)
+    assert not any(f in row for f in forensic.TEXTURE_FEATURES)  # long vectors: score inputs, not columns
+
+
+def test_spam_and_lbp_are_distributions():
+    rng = np.random.default_rng(5)
+    v = np.clip(_scene()[:512, :512] + rng.normal(0, 3, (512, 512, 3)), 0, 255).astype(np.float32)
+    fx = forensic.pixel_measures(v)
+    spam = np.array([fx[f] for f in forensic.SPAM_FEATURES]).reshape(2, 343)
+    assert np.all(spam >= 0) and np.allclose(spam.sum(axis=1), 1.0, atol=1e-5)
+    for r in (1, 2):
+        h = np.array([fx[f"fx_lbp{r}_{i:02d}"] for i in range(59)])
+        assert np.all(h >= 0) and abs(h.sum() - 1.0) < 1e-6
+    # a flat image: every step is 0, every LBP code is "all neighbours >= centre" (uniform code 255)
+    flat = forensic.pixel_measures(np.full((512, 512, 3), 100.0, np.float32))
+    assert flat["fx_spam_s" + f"{(3 * 7 + 3) * 7 + 3:03d}"] == 1.0
+    assert max(flat[f] for f in forensic.LBP_FEATURES if f.startswith("fx_lbp1_")) == 1.0
 
 
 def test_missing_or_broken_model_gives_no_score(tmp_path):

@@ -30,7 +30,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 5
+FEATURE_VERSION = 6
 
 
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,

@@ -9,7 +9,9 @@ Two kinds of raw measures, all returned as `fx_<name>` columns:
   central face area and in skin-coloured pixels, sensor-noise floor in smooth areas, share of
   "plastic" flat blocks, high-frequency energy ratios, azimuthally averaged power-spectrum band
   ratios and periodic (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up
-  sampling, chroma noise, and a cheap catch-light count in the eye band.
+  sampling, chroma noise, and a cheap catch-light count in the eye band. Texture statistics:
+  SPAM step co-occurrences on the 256 px reduction and uniform LBP histograms of the centre
+  (804 numbers; inputs of the learned score, returned by `measure` but not report columns).
 * File measures (weak cues, *not* used by the learned score because a detector that learns
   "square, no EXIF, software encode" fails on real portfolios): JPEG quantisation tables (estimated
   quality, exact match with standard libjpeg scaling), generator-typical sizes, camera EXIF.
@@ -297,7 +299,53 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
         "fx_catchlights": float(catch),
     }
     values.update(values_cooc)
+    # SPAM transition statistics on a 2x reduced (256 px) copy: JPEG blocking and the last resize
+    # are averaged away there, the pipeline's own statistics stay; uniform LBP in the centre
+    values.update(_spam(cv2.resize(y, (n // 2, n // 2), interpolation=cv2.INTER_AREA)))
+    centre = np.ascontiguousarray(y[n // 4: 3 * n // 4, n // 4: 3 * n // 4])
+    values.update(_lbp(centre, 1))
+    values.update(_lbp(centre, 2))
     return {k: (v if np.isfinite(v) else 0.0) for k, v in values.items()}
+
+
+# SPAM-style co-occurrences (Pevny et al. 2010): triples of consecutive neighbouring-pixel
+# differences clipped to -3..3, in 8 directions, pooled into a straight (4 directions) and a
+# diagonal (4 directions) group: 2 x 343 joint frequencies, measured on the 256 x 256 reduction of
+# the normalised view. Joint frequencies, not SPAM's conditional transition probabilities: the
+# conditional ones of rare contexts (large steps) are noisy and extreme on very smooth images,
+# where a linear model then extrapolates to "camera photo". Demosaicing,
+# sensor noise, denoisers and generator up-sampling each leave their own transition statistics,
+# and these survive resizing and JPEG better than single noise measures.
+_SPAM_T = 3
+_SPAM_K = 2 * _SPAM_T + 1
+_sp = np.arange(_SPAM_K ** 3)
+_sa, _sb, _sc = _sp // (_SPAM_K * _SPAM_K), (_sp // _SPAM_K) % _SPAM_K, _sp % _SPAM_K
+_SPAM_REV = ((2 * _SPAM_T - _sc) * _SPAM_K + (2 * _SPAM_T - _sb)) * _SPAM_K + (2 * _SPAM_T - _sa)
+SPAM_FEATURES = [f"fx_spam_{g}{i:03d}" for g in ("s", "d") for i in range(_SPAM_K ** 3)]
+
+
+def _triples(q0: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    return np.bincount(((q0 * _SPAM_K + q1) * _SPAM_K + q2).ravel(), minlength=_SPAM_K ** 3).astype(np.float64)
+
+
+def _spam(y: np.ndarray) -> dict[str, float]:
+    yi = np.rint(y).astype(np.int32)
+
+    def q(d: np.ndarray) -> np.ndarray:
+        return np.clip(d, -_SPAM_T, _SPAM_T) + _SPAM_T
+
+    h = q(yi[:, :-1] - yi[:, 1:])
+    v = q(yi[:-1, :] - yi[1:, :])
+    d1 = q(yi[:-1, :-1] - yi[1:, 1:])
+    d2 = q(yi[:-1, 1:] - yi[1:, :-1])
+    straight = _triples(h[:, :-2], h[:, 1:-1], h[:, 2:]) + _triples(v[:-2], v[1:-1], v[2:])
+    diag = (_triples(d1[:-2, :-2], d1[1:-1, 1:-1], d1[2:, 2:])
+            + _triples(d2[:-2, 2:], d2[1:-1, 1:-1], d2[2:, :-2]))
+    out = []
+    for cnt in (straight, diag):
+        cnt = cnt + cnt[_SPAM_REV]  # the opposite directions: reversed chains of negated steps
+        out.append(cnt / max(float(cnt.sum()), 1.0))
+    return dict(zip(SPAM_FEATURES, np.concatenate(out).tolist()))
 
 
 _COOC_PAIRS = [(a, b) for a in range(-2, 3) for b in range(-2, 3) if (a, b) <= (-a, -b)]
@@ -320,6 +368,40 @@ PIXEL_FEATURES = [
     "fx_grid_peak", "fx_resample_err", "fx_resid_corr_h", "fx_resid_corr_d", "fx_chroma_noise",
     "fx_skin_share", "fx_catchlights",
 ] + COOC_FEATURES
+
+
+# uniform local binary patterns (8 neighbours, bilinear on the circle, radius 1 and 2): a 59-bin
+# histogram each (58 uniform codes + "other") of the central 256 x 256 of the normalised view
+def _lbp_lut() -> tuple[np.ndarray, int]:
+    codes = np.arange(256)
+    bits = (codes[:, None] >> np.arange(8)) & 1
+    uni = np.where((bits != np.roll(bits, 1, axis=1)).sum(axis=1) <= 2)[0]
+    lut = np.full(256, len(uni), np.int64)
+    lut[uni] = np.arange(len(uni))
+    return lut, len(uni) + 1
+
+
+_LBP_LUT, _LBP_BINS = _lbp_lut()
+LBP_FEATURES = [f"fx_lbp{r}_{i:02d}" for r in (1, 2) for i in range(_LBP_BINS)]
+
+
+def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
+    n = y.shape[0]
+    c = y[r:n - r, r:n - r]
+    code = np.zeros(c.shape, np.int32)
+    for k in range(8):
+        a = 2 * np.pi * k / 8
+        dy, dx = -r * np.sin(a), r * np.cos(a)
+        m = np.float32([[1, 0, -dx], [0, 1, -dy]])  # sh[i, j] = y[i + dy, j + dx] (bilinear)
+        sh = cv2.warpAffine(y, m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        code |= (sh[r:n - r, r:n - r] >= c).astype(np.int32) << k
+    h = np.bincount(_LBP_LUT[code].ravel(), minlength=_LBP_BINS).astype(np.float64)
+    h /= max(float(h.sum()), 1.0)
+    return dict(zip([f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
+
+
+TEXTURE_FEATURES = SPAM_FEATURES + LBP_FEATURES
+_HIDDEN = frozenset(TEXTURE_FEATURES)
 
 
 def measure(d: Decoded) -> dict[str, Any]:
@@ -346,6 +428,8 @@ def extract(d: Decoded) -> dict[str, Any]:
 
     fx = measure(d)
     score, reasons = forensic_model.score(fx, d.options.get("forensic_model"))
+    # the long SPAM / LBP vectors feed the score but are not report columns
+    fx = {k: v for k, v in fx.items() if k not in _HIDDEN}
     out: dict[str, Any] = {"forensic_model_score": score}
     onnx_score = None
     out["onnx_error"] = None
