@@ -231,16 +231,21 @@ PRIOR_SIGNS = {
 }
 
 
+def _standardised(rows: list[dict], feats: list[str]) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """(transforms, mean, scale, z): the standardised design matrix both linear fits train on."""
+    transforms = {f: "log" for f in feats if f in LOG_FEATURES}
+    x = forensic_model._transform(_xmat(rows, feats), feats, transforms)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return transforms, mean, scale, np.clip((x - mean) / scale, -6, 6)
+
+
 def fit_signed(rows: list[dict], labels: np.ndarray, cfg: dict) -> dict:
     """Logistic regression whose coefficients keep the literature's sign (L2, balanced classes)."""
     from scipy.optimize import minimize
 
     feats = cfg["features"]
-    transforms = {f: "log" for f in feats if f in LOG_FEATURES}
-    x = forensic_model._transform(_xmat(rows, feats), feats, transforms)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    z = np.clip((x - mean) / scale, -6, 6)
+    transforms, mean, scale, z = _standardised(rows, feats)
     y = labels.astype(float)
     w = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean())) / len(y)
     lam = 1.0 / (cfg.get("C", 1.0) * len(y))
@@ -307,11 +312,7 @@ def fit(rows: list[dict], labels: np.ndarray, cfg: dict) -> dict:
     if cfg.get("model") == "gbm":
         return fit_gbm(rows, labels, cfg)
     feats = cfg["features"]
-    transforms = {f: "log" for f in feats if f in LOG_FEATURES}
-    x = forensic_model._transform(_xmat(rows, feats), feats, transforms)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    z = np.clip((x - mean) / scale, -6, 6)
+    transforms, mean, scale, z = _standardised(rows, feats)
     clf = LogisticRegression(C=cfg["C"], class_weight="balanced", max_iter=5000)
     clf.fit(z, labels)
     return {"type": "logistic", "features": feats, "transforms": transforms,
