@@ -204,7 +204,7 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
     if counts["refresh"]:
         act.append(f"{counts['refresh']:,} a refreshed photo")
     if counts["fix"]:
-        act.append(f"{counts['fix']:,} a fixed crop or background")
+        act.append(f"{counts['fix']:,} a fix to the existing photo (crop, background or colour)")
     if counts["review"]:
         act.append(f"{counts['review']:,} a human review")
     if act:
