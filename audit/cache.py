@@ -63,6 +63,11 @@ def options_digest(feature_version: int, options: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _lookup(db: sqlite3.Connection, sha256: str, digest: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT row FROM features WHERE key = ?", (f"{sha256}:{digest}",)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
 class FeatureCache:
     def __init__(self, directory: Path, digest: str) -> None:
         self.directory = directory
@@ -83,8 +88,7 @@ class FeatureCache:
         return row[1] if row and sig and row[0] == sig else None
 
     def get(self, sha256: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT row FROM features WHERE key = ?", (f"{sha256}:{self.digest}",)).fetchone()
-        return json.loads(row[0]) if row else None
+        return _lookup(self.db, sha256, self.digest)
 
     def put(self, path: Path, sha256: str, features: dict[str, Any]) -> None:
         """Store a row (committed by `close`, in one transaction for the whole run)."""
@@ -126,7 +130,6 @@ class _ReadOnly:
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT row FROM features WHERE key = ?", (f"{sha256}:{self.digest}",)).fetchone()
+            return _lookup(self.db, sha256, self.digest)
         except sqlite3.Error:
             return None
-        return json.loads(row[0]) if row else None

@@ -131,7 +131,7 @@ def build_inventory(root: Path, staff: StaffTable, exclude: Path | None = None) 
                           ("e-mail local part", email.split("@")[0] if "@" in email else ""),
                           ("name", slugify(rec.name or ""))]
             for label, key in candidates:
-                hits = [f for f in by_stem.get(key, []) if key] if key else []
+                hits = by_stem.get(key, []) if key else []
                 if not hits and label == "name" and key:
                     hits = [f for f in files if slugify(PurePosixPath(f).stem) == key]
                 if hits:

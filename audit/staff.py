@@ -233,10 +233,10 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
                 bad("photo_date", rec["photo_date"], "is not a valid date (YYYY-MM-DD)")
         out["photo_date"] = photo_date.isoformat() if photo_date else None
 
-        src = rec.get("photo_source", "").lower()
-        if src and src.replace(" ", "_") not in PHOTO_SOURCES and src not in PHOTO_SOURCES:
+        src = rec.get("photo_source", "").lower().replace(" ", "_")
+        if src and src not in PHOTO_SOURCES:
             bad("photo_source", rec["photo_source"], "is not one of photographer, ai, self, unknown")
-        out["photo_source"] = PHOTO_SOURCES.get(src, PHOTO_SOURCES.get(src.replace(" ", "_"), "unknown"))
+        out["photo_source"] = PHOTO_SOURCES.get(src, "unknown")
 
         cf = rec.get("client_facing", "").lower()
         if cf in _YES:
@@ -250,7 +250,7 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
         sen = rec.get("seniority", "").lower().replace(" ", "_")
         if sen and sen not in SENIORITY:
             bad("seniority", rec["seniority"], "is not one of junior, mid, senior, executive")
-        out["seniority"] = SENIORITY.get(sen, "unknown" if sen or "seniority" in mapping.values() else "unknown")
+        out["seniority"] = SENIORITY.get(sen, "unknown")
 
         platforms: list[str] = []
         for token in re.split(r"[;,|]", rec.get("platforms", "")):

@@ -64,9 +64,6 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
     except DecodeError as exc:
         row["error"] = str(exc)
         return row
-    except PermissionError as exc:
-        row["error"] = f"cannot read file: {exc.strerror or exc}"
-        return row
     except Exception as exc:  # a decoder bug on one file must not stop the batch
         row["error"] = f"cannot decode: {type(exc).__name__}: {exc}"
         return row

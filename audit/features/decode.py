@@ -81,7 +81,7 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         rgba = im.convert("RGBA")
         bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(bg, rgba).convert("RGB")
-    if im.mode == "I;16" or im.mode.startswith("I"):
+    if im.mode.startswith("I"):
         # 16-bit greyscale: scale to 8 bits instead of clipping
         return im.point(lambda v: v / 256).convert("L").convert("RGB")
     return im.convert("RGB")
