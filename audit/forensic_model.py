@@ -190,6 +190,24 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
 
 
+def _contributions(model: dict[str, Any], x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Log-odds change when each measure alone is set from `ref` to its value in `x`."""
+    if model.get("type", "logistic") == "logistic":  # additive: one term per measure, no trial matrix
+        feats, tr = model["features"], model.get("transforms", {})
+        mean, scale = np.asarray(model["mean"]), np.asarray(model["scale"])
+        z = np.clip((_transform(x, feats, tr) - mean) / scale, -6, 6)
+        zr = np.clip((_transform(ref, feats, tr) - mean) / scale, -6, 6)
+        return (z - zr) * np.asarray(model["coef"], dtype=float)
+    return contributions_by_trial(model, x, ref)
+
+
+def contributions_by_trial(model: dict[str, Any], x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """The same for any model type: one model evaluation per measure."""
+    trial = np.repeat(x[None], len(x), axis=0)
+    trial[np.arange(len(x)), np.arange(len(x))] = ref
+    return raw_logit(model, x[None])[0] - raw_logit(model, trial)
+
+
 def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3) -> str:
     """The measures that pushed the score most, in plain words with their values.
 
@@ -201,10 +219,7 @@ def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3
     typ_real = model.get("typical_real", {})
     typ_ai = model.get("typical_ai", {})
     ref = np.array([typ_real.get(f, v) for f, v in zip(feats, x)], dtype=float)
-    trial = np.repeat(x[None], len(feats), axis=0)
-    trial[np.arange(len(feats)), np.arange(len(feats))] = ref
-    base = raw_logit(model, x[None])[0]
-    contrib = base - raw_logit(model, trial)  # > 0: this measure pushes towards AI
+    contrib = _contributions(model, x, ref)  # > 0: this measure pushes towards AI
     toward_ai = prob >= float(model.get("threshold", 0.5))
     order = np.argsort(-contrib if toward_ai else contrib)
     out = []
