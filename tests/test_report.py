@@ -8,7 +8,6 @@ import json
 import random
 import re
 import subprocess
-import time
 from datetime import date
 
 import pandas as pd
@@ -215,18 +214,15 @@ def test_budget_compares_photographer_day_sessions_and_ai(big):
 
 
 def test_pdf_at_2000_staff_is_bounded_and_grouped(big, tmp_path):
-    t0 = time.perf_counter()
     opts = ReportOptions(thumbnails=False)
     ctx = build_context(big, options=opts)
     html_pdf = render_html(big, options=opts, medium="pdf", context=ctx)
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render_pdf(html_pdf, tmp_path))
-    elapsed = time.perf_counter() - t0
     html = render_html(big, options=opts, medium="html", context=ctx)
     n_pages = pages(pdf)
     rep = big.policy["report"]
     assert n_pages <= 80, n_pages
-    assert elapsed < 120, elapsed
     text = pdf_text(pdf)
     assert re.search(r"The [\d,]+ most urgent of [\d,]+ people with an action", text)
     assert "Because: " in text
