@@ -36,6 +36,14 @@ def test_lab_matches_reference_values():
     assert look.lab_to_hex(100, 0, 0) == "#ffffff"
 
 
+def test_fast_lab_agrees_with_the_reference_formulae():
+    levels = np.arange(0, 256, 15, dtype=np.uint8)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1)  # every mix of 18 levels
+    lin, lab = look.linear_and_lab(grid)
+    np.testing.assert_allclose(lab, look.rgb_to_lab(grid.astype(np.float32) / 255), atol=0.05)
+    np.testing.assert_allclose(lin, look.srgb_to_linear(grid.astype(np.float32) / 255), atol=1e-6)
+
+
 def test_backdrop_colour_and_uniformity(portrait, base):
     ref = look.rgb_to_lab(np.array([120, 130, 150], np.float32) / 255)
     # the renderer lights the backdrop with a soft gradient: within a few L*

@@ -13,6 +13,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from ..cache import FeatureCache, file_sha256, worker_cache
 from . import face, forensic, hashes, look, metadata, provenance, tone
 from .decode import DecodeError, Decoded, decode
@@ -30,7 +32,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7
 
 
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
@@ -123,6 +125,12 @@ def extract_all(
             done(_extract_star(t))
     else:
         own = executor is None
+        # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
+        # pool on top of them only adds contention. Set in this process before the workers fork
+        # (setting it inside a forked child waits forever for pool threads that were not copied).
+        threads = cv2.getNumThreads()
+        if own:
+            cv2.setNumThreads(1)
         ex = executor or ProcessPoolExecutor(max_workers=jobs)
         try:
             chunk = max(1, min(16, len(tasks) // (4 * max(jobs, 1)) or 1))
@@ -131,4 +139,5 @@ def extract_all(
         finally:
             if own:
                 ex.shutdown()
+                cv2.setNumThreads(threads)
     return [rows[f] for f in files]

@@ -13,11 +13,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 from PIL import Image, ImageFile
 
 # Long side, in pixels, of the working copy every measure sees (at most).
 WORK_SIZE = 1024
 DRAFT_SIZE = WORK_SIZE // 2
+MEDIUM_SIZE = 384
 SMALL_SIZE = 256
 # Anything with more pixels than this is refused as a possible decompression bomb (a real
 # camera photo is 12-50 MP; 2x this limit raises inside Pillow anyway).
@@ -54,11 +57,33 @@ class Decoded:
     options: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
+    def pixels(self) -> np.ndarray:
+        """The working copy as an (H, W, 3) uint8 array (a view, made once)."""
+        return np.asarray(self.image)
+
+    @cached_property
+    def medium(self) -> np.ndarray:
+        """A copy with long side <= MEDIUM_SIZE, uint8 RGB: face detection, colour and backdrop."""
+        return shrink(self.pixels, MEDIUM_SIZE)
+
+    @cached_property
+    def medium_grey(self) -> np.ndarray:
+        return cv2.cvtColor(self.medium, cv2.COLOR_RGB2GRAY)
+
+    @cached_property
     def small(self) -> Image.Image:
         """A 256 px copy, shared by the measures that need no detail (hashes, whole-frame tone)."""
-        img = self.image.copy()
-        img.thumbnail((SMALL_SIZE, SMALL_SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        return img
+        return Image.fromarray(shrink(self.medium, SMALL_SIZE))
+
+
+def shrink(a: np.ndarray, long_side: int) -> np.ndarray:
+    """`a` reduced (pixel-area averaging, the cheapest alias-free way down) so that its long side
+    is at most `long_side`; returned as is when it already fits."""
+    h, w = a.shape[:2]
+    if max(h, w) <= long_side:
+        return a
+    s = long_side / max(h, w)
+    return cv2.resize(a, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
 # EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose).

@@ -1,8 +1,9 @@
 """Face and framing: where the face sits in the frame, measured like OFIQ's geometric components.
 
 Detection uses the Haar cascades that ship inside the `opencv-python-headless<5` wheel (no model
-download), run on a copy whose long side is `DETECT_SIZE` px: a headshot face is still large there
-and it is several times faster than the 1024 px working copy.
+download), run on a copy whose short side is `DETECT_SHORT` px (a headshot face is still large
+there, and the search time grows with the pixel count); the eyes are then searched for inside the
+face box in the shared `MEDIUM_SIZE` copy, which has the detail they need.
 
 Columns (all fractions are of the full frame; None when no face was found):
 - `face_count`: faces found (the small ones, under a third of the largest face's height, are
@@ -40,8 +41,8 @@ import numpy as np
 
 from .decode import Decoded
 
-DETECT_SIZE = 400
-MIN_DETECT_SIDE = 360
+DETECT_SHORT = 200
+DETECT_LONG_MAX = 1024
 # Smallest face searched for, as a share of the short side: a headshot face is far larger, and
 # every halving of the smallest size roughly doubles the search time.
 MIN_FACE_SHARE = 0.12
@@ -139,14 +140,18 @@ def detect(d: Decoded) -> FaceGeometry:
     cached = getattr(d, "_face_geometry", None)
     if cached is not None:
         return cached
-    img = d.image
-    W, H = img.size
-    # downscale big frames for speed; enlarge small ones so that a face is well above the 24 px
-    # window of the cascade
-    scale = DETECT_SIZE / max(W, H) if max(W, H) > DETECT_SIZE else max(1.0, MIN_DETECT_SIDE / min(W, H))
-    small = img if scale == 1.0 else img.resize((max(1, round(W * scale)), max(1, round(H * scale))), resample=2)
-    grey = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2GRAY)
-    sw, sh = small.size
+    W, H = d.image.size
+    # faces are searched for at a fixed short side (a headshot face is large there, and the
+    # search time grows with the pixel count); eyes are then looked for in the medium copy
+    eye_grey = d.medium_grey
+    mh, mw = eye_grey.shape
+    s = min(DETECT_SHORT / min(mh, mw), DETECT_LONG_MAX / max(mh, mw))  # a strip is not enlarged without end
+    grey = eye_grey if abs(s - 1) < 0.02 else cv2.resize(
+        eye_grey, (max(1, round(mw * s)), max(1, round(mh * s))),
+        interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    sh, sw = grey.shape
+    if s > 1:  # a small photo: the enlarged copy gives the eye cascade its 20 px window
+        eye_grey, mh, mw = grey, sh, sw
     min_face = max(24, int(min(sw, sh) * MIN_FACE_SHARE))
     faces = _cascade(FACE_CASCADE).detectMultiScale(grey, scaleFactor=1.1, minNeighbors=4, minSize=(min_face, min_face))
     if len(faces) == 0:  # the other frontal cascade finds some faces the first misses
@@ -169,18 +174,19 @@ def detect(d: Decoded) -> FaceGeometry:
     if not faces:
         geo = FaceGeometry(0, None, None, False, W, H)
     else:
-        main = max(faces, key=lambda f: f[2] * f[3])
-        x, y, w, h = main
-        pair = _detect_eyes(grey, main)
+        x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+        k = mw / sw  # detection -> medium pixels
+        main = (round(x * k), round(y * k), round(w * k), round(h * k))
+        pair = _detect_eyes(eye_grey, main)
         eyes_found = pair is not None
         if pair is None:
-            ey = y + _EYE_Y_IN_BOX * h
-            pair = ((x + _EYE_X_IN_BOX[0] * w, ey), (x + _EYE_X_IN_BOX[1] * w, ey))
+            ey = main[1] + _EYE_Y_IN_BOX * main[3]
+            pair = ((main[0] + _EYE_X_IN_BOX[0] * main[2], ey), (main[0] + _EYE_X_IN_BOX[1] * main[2], ey))
         (lx, ly), (rx, ry) = pair
         geo = FaceGeometry(
             count=len(faces),
             box=(x / sw, y / sh, w / sw, h / sh),
-            eyes=((lx / sw, ly / sh), (rx / sw, ry / sh)),
+            eyes=((lx / mw, ly / mh), (rx / mw, ry / mh)),
             eyes_found=eyes_found, width=W, height=H,
         )
     try:
@@ -196,13 +202,13 @@ _SYM_MASK = (((_xx - _SYM_N / 2 + 0.5) / (0.42 * _SYM_N)) ** 2 + ((_yy - _SYM_N 
 _SYM_ANGLES = np.arange(-30.0, 30.1, 2.0)
 
 
-def symmetry_roll(img: Any, box: tuple[float, float, float, float]) -> float:
+def symmetry_roll(grey: np.ndarray, box: tuple[float, float, float, float]) -> float:
     """Roll (degrees, clockwise positive) at which the face best matches its mirror image."""
-    W, H = img.size
+    H, W = grey.shape
     x, y, w, h = box
     cx, cy = (x + w / 2) * W, (y + h / 2) * H
     side = 1.1 * max(w * W, h * H)
-    grey = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = grey.astype(np.float32)
     s = _SYM_N / side
     to_crop = np.array([[s, 0, _SYM_N / 2 - s * cx], [0, s, _SYM_N / 2 - s * cy], [0, 0, 1]], np.float64)
     costs = []
@@ -252,7 +258,7 @@ def extract(d: Decoded) -> dict[str, Any]:
     orig_scale = d.original_size[0] / W if W else 1.0
     eye_w = max(eye_dist_px / W, 1e-6)  # inter-eye distance as a fraction of width
     eye_roll = math.degrees(math.atan2(dy_px, dx_px)) if geo.eyes_found else None
-    sym = symmetry_roll(d.image, geo.box)
+    sym = symmetry_roll(d.medium_grey, geo.box)
     if sym is not None and abs(sym) >= float(_SYM_ANGLES[-1]) - 1e-6:
         sym = None  # best at the search limit: not a frontal face, no axis found
     if eye_roll is not None and sym is not None:

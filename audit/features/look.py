@@ -13,7 +13,7 @@ a* is green(-)/red(+), b* blue(-)/yellow(+); chroma C* = hypot(a*, b*).
 Columns (None where the region is missing):
 - `backdrop_L`, `backdrop_a`, `backdrop_b`, `backdrop_hex`: median colour of the backdrop.
 - `backdrop_nonuniformity`: mean Scharr gradient magnitude of luminance over the backdrop, in
-  luminance units (0-1) per pixel at a 384 px scale; lower is more uniform (OFIQ's measure).
+  luminance units (0-1) per pixel at a `MEDIUM_SIZE` (384 px) scale; lower is more uniform (OFIQ's measure).
 - `backdrop_spread_L`: spread (p90 - p10) of backdrop L*; a gradient or a busy room raises it.
 - `face_L`: mean L* of the face; `face_luma`: mean linear luminance Y (0-1) of the face.
 - `face_clip_dark`, `face_clip_bright`: share of face pixels at 0-25 / 247-255 (8-bit luma).
@@ -47,7 +47,6 @@ import numpy as np
 from . import face
 from .decode import Decoded
 
-COLOUR_SIZE = 384  # long side of the copy used for colour and backdrop measures
 SHARP_FACE_PX = 128  # face height the sharpness measure resamples to
 _WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
 _RGB2XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
@@ -62,8 +61,20 @@ def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
     return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
 
 
+# sRGB -> linear for every 8-bit code: a table lookup instead of a power per pixel
+_LINEAR_LUT = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
+
+
+def linear_and_lab(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Linear-light RGB and CIELAB of 8-bit sRGB pixels, the fast way (table + OpenCV); agrees
+    with `rgb_to_lab` within 0.05."""
+    lin = _LINEAR_LUT[pixels]
+    lab = cv2.cvtColor(lin.reshape(1, -1, 3), cv2.COLOR_LRGB2Lab)  # OpenCV wants an image (one row)
+    return lin, lab.reshape(lin.shape)
+
+
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (..., 3) in 0-1 to CIELAB (D65), same shape."""
+    """sRGB (..., 3) in 0-1 to CIELAB (D65), same shape: the reference formulae."""
     xyz = srgb_to_linear(rgb) @ _RGB2XYZ.T / _WHITE
     eps = 216 / 24389
     f = np.where(xyz > eps, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
@@ -126,8 +137,7 @@ def _blockiness(grey: np.ndarray) -> float | None:
 
 def extract(d: Decoded) -> dict[str, Any]:
     geo = face.detect(d)
-    img = d.image
-    W, H = img.size
+    H, W = d.pixels.shape[:2]
     ow, oh = d.original_size
     out: dict[str, Any] = {
         "short_side_px": int(min(ow, oh)),
@@ -137,22 +147,20 @@ def extract(d: Decoded) -> dict[str, Any]:
                               "portrait" if oh > ow else "landscape"),
     }
 
-    # colour and backdrop on a small copy
-    s = min(1.0, COLOUR_SIZE / max(W, H))
-    small = img if s >= 1.0 else img.resize((max(1, round(W * s)), max(1, round(H * s))), resample=2)
-    rgb = np.asarray(small, dtype=np.float32) / 255.0
-    lab = rgb_to_lab(rgb)
-    lin = srgb_to_linear(rgb)
-    Y = lin @ _RGB2XYZ[1]
+    # colour and backdrop on the shared medium copy (long side MEDIUM_SIZE)
+    lin, lab = linear_and_lab(d.medium)
+    wr, wg, wb = _RGB2XYZ[1]
+    Y = wr * lin[..., 0] + wg * lin[..., 1] + wb * lin[..., 2]  # plane sums: no BLAS threads
     sh, sw = Y.shape
     chroma = np.hypot(lab[..., 1], lab[..., 2])
+    chroma_p95 = float(np.percentile(chroma, 95))
     out.update({
         "cast_a": _r(lab[..., 1].mean(), 2),
         "cast_b": _r(lab[..., 2].mean(), 2),
         "highlight_L": _r(np.percentile(lab[..., 0], 99), 2),
         "chroma_mean": _r(chroma.mean(), 2),
-        "chroma_p95": _r(np.percentile(chroma, 95), 2),
-        "is_bw": bool(np.percentile(chroma, 95) < 4.0),
+        "chroma_p95": _r(chroma_p95, 2),
+        "is_bw": chroma_p95 < 4.0,
     })
     mask = _backdrop_mask(sh, sw, geo.box)
     if mask.sum() < 0.01 * mask.size:
@@ -189,7 +197,7 @@ def extract(d: Decoded) -> dict[str, Any]:
         x0, x1 = fx + 0.2 * fw, fx + 0.8 * fw
         y0, y1 = fy + 0.2 * fh, fy + 0.85 * fh
         # full-resolution face for exposure and sharpness
-        full = np.asarray(img)
+        full = d.pixels
         X0, X1 = max(0, int(x0 * W)), min(W, int(np.ceil(x1 * W)))
         Y0, Y1 = max(0, int(y0 * H)), min(H, int(np.ceil(y1 * H)))
         crop = full[Y0:Y1, X0:X1]
@@ -229,7 +237,7 @@ def extract(d: Decoded) -> dict[str, Any]:
             })
 
     if d.format == "JPEG" and (W, H) == (ow, oh):
-        out["blockiness"] = _r(_blockiness(cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)), 3)
+        out["blockiness"] = _r(_blockiness(cv2.cvtColor(d.pixels, cv2.COLOR_RGB2GRAY)), 3)
     else:
         out["blockiness"] = None
     return out

@@ -11,10 +11,11 @@ from .decode import Decoded
 
 def extract(d: Decoded) -> dict[str, Any]:
     rgb = np.asarray(d.small, dtype=np.float32) / 255.0  # whole-frame statistics need no detail
-    luma = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
-    mx, mn = rgb.max(axis=2), rgb.min(axis=2)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]  # per-plane maths: reducing a 3-long axis is slow
+    luma = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    mx, mn = np.maximum(np.maximum(r, g), b), np.minimum(np.minimum(r, g), b)
     sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1e-6), 0.0)
-    means = rgb.reshape(-1, 3).mean(axis=0)
+    means = (float(r.mean()), float(g.mean()), float(b.mean()))
     return {
         "luma_mean": round(float(luma.mean()), 4),
         "luma_std": round(float(luma.std()), 4),
