@@ -6,11 +6,12 @@ import struct
 import zlib
 
 import imagehash
+import numpy as np
 import pytest
 from PIL import Image
 
 from audit.features import extract_one
-from audit.features.decode import WORK_SIZE, DecodeError, decode
+from audit.features.decode import WORK_SIZE, DecodeError, decode, shrink
 from audit.policy import load_policy
 from tests.conftest import noise_image
 
@@ -143,3 +144,15 @@ def test_truncated_stays_an_error_after_weasyprint_is_imported(tmp_path):
     noise_image(8).save(buf, "JPEG")
     (tmp_path / "cut.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
     assert "truncated" in extract_one(str(tmp_path), "cut.jpg")["error"]
+
+
+@pytest.mark.parametrize("shape", [(1000, 750, 3), (768, 1024, 3), (20, 1024, 3), (1, 1024, 3), (385, 10, 3)])
+def test_shrink_bounds_the_long_side_and_keeps_the_picture(shape):
+    h, w = shape[:2]
+    a = np.zeros(shape, np.uint8)
+    a[...] = (np.arange(w) * 255 // max(w - 1, 1)).astype(np.uint8)[None, :, None]  # left-right ramp
+    out = shrink(a, 384)
+    assert max(out.shape[:2]) == min(384, max(h, w)) and out.shape[2] == 3
+    assert abs(out.shape[0] - h * out.shape[1] / w) <= 1  # aspect kept, to the pixel
+    assert abs(float(out.mean()) - float(a.mean())) < 2.0  # area averaging keeps the brightness
+    assert shrink(out, 384) is out  # already small enough: unchanged

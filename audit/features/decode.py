@@ -82,6 +82,12 @@ def shrink(a: np.ndarray, long_side: int) -> np.ndarray:
     h, w = a.shape[:2]
     if max(h, w) <= long_side:
         return a
+    k = max(h, w) // long_side
+    if k >= 2 and min(h, w) >= 2 * k:  # an exact integer step first: OpenCV's fast path, 2x cheaper
+        a = cv2.resize(a[: h - h % k, : w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA)
+        h, w = a.shape[:2]
+        if max(h, w) <= long_side:
+            return a
     s = long_side / max(h, w)
     return cv2.resize(a, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
