@@ -71,7 +71,7 @@ for _g, _word in (("s", "straight"), ("d", "diagonal")):
         DESCRIPTIONS[f"fx_spam_{_g}{_i:03d}"] = (_text, _text)
 for _r in (1, 2):
     for _i in range(59):
-        _text = f"local texture pattern {_i} at radius {_r} (LBP histogram)"
+        _text = f"local texture pattern {_i} at radius {_r} in the face (LBP histogram)"
         DESCRIPTIONS[f"fx_lbp{_r}_{_i:02d}"] = (_text, _text)
 
 
@@ -84,10 +84,14 @@ def _check(model: dict[str, Any], where: str) -> dict[str, Any]:
     missing = [k for k in need if k not in model]
     if missing:
         raise ModelError(f"{where}: missing key(s) {', '.join(missing)}")
-    n = len(model["features"])
+    fmap = model.get("feature_map")
+    if fmap is not None and (not isinstance(fmap, dict) or fmap.get("kind") != "additive_chi2"
+                             or not isinstance(fmap.get("steps"), int) or fmap["steps"] < 1):
+        raise ModelError(f"{where}: 'feature_map' must be {{\"kind\": \"additive_chi2\", \"steps\": N, \"interval\": x}}")
+    n = len(model["features"]) * (2 * fmap["steps"] - 1 if fmap else 1)
     for k in ("mean", "scale", "coef"):
         if k in model and len(model[k]) != n:
-            raise ModelError(f"{where}: '{k}' has {len(model[k])} values for {n} features")
+            raise ModelError(f"{where}: '{k}' has {len(model[k])} values, expected {n}")
     return model
 
 
@@ -116,6 +120,34 @@ def _transform(x: np.ndarray, features: list[str], transforms: dict[str, str]) -
         if transforms.get(f) == "log":
             x[..., i] = np.log(np.maximum(x[..., i], 0.0) + 1e-3)
     return x
+
+
+def additive_chi2(x: np.ndarray, steps: int, interval: float) -> np.ndarray:
+    """Explicit feature map of the additive chi-squared kernel (Vedaldi & Zisserman 2011), as
+    scikit-learn's AdditiveChi2Sampler computes it: a linear model on these columns compares
+    histograms (SPAM, LBP) the way a chi-squared kernel machine would, at the cost of a linear
+    one. Columns: sqrt block, then a cos and a sin block for each j in 1..steps-1."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    nz = x > 0
+    safe = np.where(nz, x, 1.0)
+    out = [np.where(nz, np.sqrt(safe * interval), 0.0)]
+    log_step = interval * np.log(safe)
+    for j in range(1, steps):
+        factor = np.sqrt(2 * safe * interval / np.cosh(np.pi * j * interval))
+        out.append(np.where(nz, factor * np.cos(j * log_step), 0.0))
+        out.append(np.where(nz, factor * np.sin(j * log_step), 0.0))
+    return np.concatenate(out, axis=-1)
+
+
+def model_inputs(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    """The standardised, clipped columns a logistic model weighs, for a raw measure matrix."""
+    fmap = model.get("feature_map")
+    if fmap:
+        x = additive_chi2(x, fmap["steps"], fmap["interval"])
+    else:
+        x = _transform(x, model["features"], model.get("transforms", {}))
+    z = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    return np.clip(z, -6, 6)  # one absurd measure must not decide alone
 
 
 def matrix(rows: list[dict[str, Any]], features: list[str]) -> np.ndarray:
@@ -165,15 +197,12 @@ def _gbm_raw(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
 
 def raw_logit(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
     """The model's log-odds before calibration, for a matrix in model['features'] column order."""
-    feats = model["features"]
     if model.get("type", "logistic") == "gbm":
         x = np.nan_to_num(x, nan=0.0)
         if not model.get("float64"):  # classic scikit-learn trees compare float32 inputs
             x = x.astype(np.float32).astype(float)
         return _gbm_raw(model, x)
-    z = (_transform(x, feats, model.get("transforms", {})) - np.asarray(model["mean"])) / np.asarray(model["scale"])
-    z = np.clip(z, -6, 6)  # one absurd measure must not decide alone
-    return z @ np.asarray(model["coef"], dtype=float) + float(model["intercept"])
+    return model_inputs(model, x) @ np.asarray(model["coef"], dtype=float) + float(model["intercept"])
 
 
 def predict_matrix(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
@@ -192,12 +221,9 @@ def _fmt(v: float) -> str:
 
 def _contributions(model: dict[str, Any], x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Log-odds change when each measure alone is set from `ref` to its value in `x`."""
-    if model.get("type", "logistic") == "logistic":  # additive: one term per measure, no trial matrix
-        feats, tr = model["features"], model.get("transforms", {})
-        mean, scale = np.asarray(model["mean"]), np.asarray(model["scale"])
-        z = np.clip((_transform(x, feats, tr) - mean) / scale, -6, 6)
-        zr = np.clip((_transform(ref, feats, tr) - mean) / scale, -6, 6)
-        return (z - zr) * np.asarray(model["coef"], dtype=float)
+    if model.get("type", "logistic") == "logistic":  # additive: a few terms per measure, no trial matrix
+        terms = (model_inputs(model, x) - model_inputs(model, ref)) * np.asarray(model["coef"], dtype=float)
+        return terms.reshape(-1, len(x)).sum(axis=0)  # a feature map's blocks belong to the same measure
     return contributions_by_trial(model, x, ref)
 
 

@@ -173,15 +173,17 @@ def test_model_json_matches_extractor(tmp_path):
 
 def test_spam_and_lbp_are_distributions():
     rng = np.random.default_rng(5)
-    v = np.clip(_scene()[:512, :512] + rng.normal(0, 3, (512, 512, 3)), 0, 255).astype(np.float32)
-    fx = forensic.pixel_measures(v)
+    noisy = np.clip(_scene() + rng.normal(0, 3, _scene().shape), 0, 255).astype(np.uint8)
+    view, detail = forensic.feature_views(noisy)
+    assert view.shape == detail.shape == (forensic.FEATURE_SIZE, forensic.FEATURE_SIZE, 3)
+    fx = forensic.pixel_measures(view, detail)
     spam = np.array([fx[f] for f in forensic.SPAM_FEATURES]).reshape(2, 343)
     assert np.all(spam >= 0) and np.allclose(spam.sum(axis=1), 1.0, atol=1e-5)
     for r in (1, 2):
         h = np.array([fx[f"fx_lbp{r}_{i:02d}"] for i in range(59)])
         assert np.all(h >= 0) and abs(h.sum() - 1.0) < 1e-6
     # a flat image: every step is 0, every LBP code is "all neighbours >= centre" (uniform code 255)
-    flat = forensic.pixel_measures(np.full((512, 512, 3), 100.0, np.float32))
+    flat = forensic.pixel_measures(*forensic.feature_views(np.full((300, 400, 3), 100, np.uint8)))
     assert flat["fx_spam_s" + f"{(3 * 7 + 3) * 7 + 3:03d}"] == 1.0
     assert max(flat[f] for f in forensic.LBP_FEATURES if f.startswith("fx_lbp1_")) == 1.0
 
@@ -222,3 +224,18 @@ def test_logistic_contributions_match_one_evaluation_per_measure():
     slow = forensic_model.contributions_by_trial(model, x, ref)
     assert np.allclose(fast, slow, atol=1e-9) and np.abs(slow).max() > 0
 
+
+
+def test_additive_chi2_map_approximates_the_kernel():
+    """A linear model on the mapped histograms must behave like a chi-squared kernel on them:
+    the mapped inner product is close to sum(2xy / (x + y))."""
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        x, y = rng.dirichlet(np.ones(50)), rng.dirichlet(np.ones(50))
+        y[rng.integers(0, 50, 5)] = 0.0  # empty bins map to zero columns
+        kernel = float(np.sum(np.where(x + y > 0, 2 * x * y / np.maximum(x + y, 1e-300), 0.0)))
+        for steps, interval, tol in ((2, 0.5, 0.08), (3, 0.4, 0.03)):  # more steps, closer
+            approx = float(forensic_model.additive_chi2(x, steps, interval) @ forensic_model.additive_chi2(y, steps, interval))
+            assert approx == pytest.approx(kernel, rel=tol)
+    assert forensic_model.additive_chi2(np.zeros(4), 2, 0.5).shape == (12,)
+    assert not forensic_model.additive_chi2(np.zeros(4), 2, 0.5).any()

@@ -3,15 +3,16 @@
 Two kinds of raw measures, all returned as `fx_<name>` columns:
 
 * Pixel measures, taken on a normalised view of the photo: the central square of the working
-  copy, resized to 512 x 512. Training launders every image the same way (crop to square,
-  resize to 512, strip metadata, re-encode), so the model sees at run time what it saw in
-  training, whatever the photo's original size. Noise residual (image minus 3x3 median) in the
+  copy, reduced to 256 x 256. Training launders every image the same way (crop to square,
+  resize to 512, strip metadata, re-encode) before this view is taken, so the model sees at run
+  time what it saw in training, whatever the photo's original size; at 256 px the measures cost
+  a few milliseconds, and the texture statistics are the ones that survived laundering best. Noise residual (image minus 3x3 median) in the
   central face area and in skin-coloured pixels, sensor-noise floor in smooth areas, share of
   "plastic" flat blocks, high-frequency energy ratios, azimuthally averaged power-spectrum band
   ratios and periodic (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up
   sampling, chroma noise, and a cheap catch-light count in the eye band. Texture statistics:
-  SPAM step co-occurrences on the 256 px reduction and uniform LBP histograms of the centre
-  (804 numbers; inputs of the learned score, returned by `measure` but not report columns).
+  SPAM step co-occurrences of the view and uniform LBP histograms of its central half at twice
+  the scale (804 numbers; inputs of the learned score, returned by `measure` but not report columns).
 * File measures (weak cues, *not* used by the learned score because a detector that learns
   "square, no EXIF, software encode" fails on real portfolios): JPEG quantisation tables (estimated
   quality, exact match with standard libjpeg scaling), generator-typical sizes, camera EXIF.
@@ -35,7 +36,7 @@ from scipy import ndimage
 
 from .decode import Decoded
 
-FEATURE_SIZE = 512
+FEATURE_SIZE = 256
 
 # Sizes image generators emit by default (width, height); either orientation counts.
 GENERATOR_SIZES = {
@@ -136,15 +137,31 @@ def file_measures(d: Decoded) -> dict[str, Any]:
     return out
 
 
-def feature_view(image: Image.Image) -> np.ndarray:
-    """The central square of `image`, resized to FEATURE_SIZE, as float32 RGB 0-255."""
-    w, h = image.size
+def _square(a: np.ndarray, size: int) -> np.ndarray:
+    h, w = a.shape[:2]
+    if (h, w) == (size, size):
+        return a.astype(np.float32)
+    return cv2.resize(a, (size, size), interpolation=cv2.INTER_AREA if min(h, w) > size else cv2.INTER_CUBIC
+                      ).astype(np.float32)
+
+
+def feature_views(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(view, detail): the central square of the working copy at FEATURE_SIZE, float32 RGB 0-255,
+    and the central half of that square at twice the scale (the face, where the finest texture
+    statistics are taken), float32 RGB.
+
+    Reduced by pixel-area averaging (cheap, and the last resize of every photo is the same
+    kind whatever its size); a smaller square is enlarged with bicubic interpolation."""
+    h, w = pixels.shape[:2]
     s = min(w, h)
     left, top = (w - s) // 2, (h - s) // 2
-    sq = image.crop((left, top, left + s, top + s))
-    if s != FEATURE_SIZE:
-        sq = sq.resize((FEATURE_SIZE, FEATURE_SIZE), Image.Resampling.LANCZOS)
-    return np.asarray(sq, dtype=np.float32)
+    q = s // 4
+    return (_square(pixels[top:top + s, left:left + s], FEATURE_SIZE),
+            _square(pixels[top + q:top + s - q, left + q:left + s - q], FEATURE_SIZE))
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
 
 
 def _kurtosis(x: np.ndarray) -> float:
@@ -178,12 +195,13 @@ def _hann2d(n: int) -> np.ndarray:
     return np.outer(w, w)
 
 
-def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
-    """Pixel measures on a FEATURE_SIZE square (float RGB 0-255). All values are finite floats."""
+def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
+    """Pixel measures on the two views of `feature_views` (float RGB 0-255). All values are
+    finite floats; the named ones rounded to 6 significant digits for the report columns."""
     n = rgb.shape[0]
     rgb = np.ascontiguousarray(rgb, dtype=np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
+    y = luma(rgb)
     cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
     cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
     resid = y - cv2.medianBlur(y, 3)
@@ -241,14 +259,11 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
     rspec = np.abs(scipy.fft.fft2(resid)) ** 2
     rspec[0, 0] = 0
     lg = np.log(rspec + 1e-6)
-    peaks = []
-    for u in range(0, n, n // 8):
-        for v in range(0, n, n // 8):
-            if u == 0 and v == 0:
-                continue
-            nb = lg[np.ix_([(u + d) % n for d in (-3, -2, 2, 3)], [(v + d) % n for d in (-3, -2, 2, 3)])]
-            peaks.append(lg[u, v] - float(np.median(nb)))
-    grid_peak = float(np.mean(sorted(peaks)[-4:]))
+    grid = np.arange(0, n, n // 8)
+    around = (grid[:, None] + np.array([-3, -2, 2, 3])[None, :]) % n  # (8, 4) neighbour rows/cols
+    nb = lg[around[:, None, :, None], around[None, :, None, :]].reshape(len(grid), len(grid), 16)
+    peaks = (lg[np.ix_(grid, grid)] - np.median(nb, axis=2)).ravel()[1:]  # all but the DC cell
+    grid_peak = float(np.sort(peaks)[-4:].mean())
 
     # neighbouring-pixel relations: 2x down (box) and up (bilinear) again; residual correlations
     small = y[: n // 2 * 2, : n // 2 * 2].reshape(n // 2, 2, n // 2, 2).mean(axis=(1, 3))
@@ -299,23 +314,24 @@ def pixel_measures(rgb: np.ndarray) -> dict[str, float]:
         "fx_catchlights": float(catch),
     }
     values.update(values_cooc)
-    # SPAM transition statistics on a 2x reduced (256 px) copy: JPEG blocking and the last resize
-    # are averaged away there, the pipeline's own statistics stay; uniform LBP in the centre
-    values.update(_spam(cv2.resize(y, (n // 2, n // 2), interpolation=cv2.INTER_AREA)))
-    centre = np.ascontiguousarray(y[n // 4: 3 * n // 4, n // 4: 3 * n // 4])
-    values.update(_lbp(centre, 1))
-    values.update(_lbp(centre, 2))
-    return {k: (v if np.isfinite(v) else 0.0) for k, v in values.items()}
+    values = {k: (float(f"{v:.6g}") if np.isfinite(v) else 0.0) for k, v in values.items()}
+    # texture statistics (the learned score's inputs): SPAM of the whole view, where JPEG
+    # blocking and the last resize are averaged away and the pipeline's own statistics stay;
+    # uniform LBP of the face detail at twice the scale, where skin and hair texture show
+    yd = np.ascontiguousarray(luma(detail), dtype=np.float32)
+    values.update(zip(SPAM_FEATURES, _spam(y)))
+    values.update(_lbp(yd, 1))
+    values.update(_lbp(yd, 2))
+    return values  # frequencies: finite by construction
 
 
 # SPAM-style co-occurrences (Pevny et al. 2010): triples of consecutive neighbouring-pixel
 # differences clipped to -3..3, in 8 directions, pooled into a straight (4 directions) and a
-# diagonal (4 directions) group: 2 x 343 joint frequencies, measured on the 256 x 256 reduction of
-# the normalised view. Joint frequencies, not SPAM's conditional transition probabilities: the
-# conditional ones of rare contexts (large steps) are noisy and extreme on very smooth images,
-# where a linear model then extrapolates to "camera photo". Demosaicing,
-# sensor noise, denoisers and generator up-sampling each leave their own transition statistics,
-# and these survive resizing and JPEG better than single noise measures.
+# diagonal (4 directions) group: 2 x 343 joint frequencies. Joint frequencies, not SPAM's
+# conditional transition probabilities: the conditional ones of rare contexts (large steps) are
+# noisy and extreme on very smooth images, where a linear model then extrapolates to "camera
+# photo". Demosaicing, sensor noise, denoisers and generator up-sampling each leave their own
+# transition statistics, and these survive resizing and JPEG better than single noise measures.
 _SPAM_T = 3
 _SPAM_K = 2 * _SPAM_T + 1
 _sp = np.arange(_SPAM_K ** 3)
@@ -328,7 +344,7 @@ def _triples(q0: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     return np.bincount(((q0 * _SPAM_K + q1) * _SPAM_K + q2).ravel(), minlength=_SPAM_K ** 3).astype(np.float64)
 
 
-def _spam(y: np.ndarray) -> dict[str, float]:
+def _spam(y: np.ndarray) -> np.ndarray:
     yi = np.rint(y).astype(np.int32)
 
     def q(d: np.ndarray) -> np.ndarray:
@@ -345,7 +361,7 @@ def _spam(y: np.ndarray) -> dict[str, float]:
     for cnt in (straight, diag):
         cnt = cnt + cnt[_SPAM_REV]  # the opposite directions: reversed chains of negated steps
         out.append(cnt / max(float(cnt.sum()), 1.0))
-    return dict(zip(SPAM_FEATURES, np.concatenate(out).tolist()))
+    return np.concatenate(out)
 
 
 _COOC_PAIRS = [(a, b) for a in range(-2, 3) for b in range(-2, 3) if (a, b) <= (-a, -b)]
@@ -371,7 +387,7 @@ PIXEL_FEATURES = [
 
 
 # uniform local binary patterns (8 neighbours, bilinear on the circle, radius 1 and 2): a 59-bin
-# histogram each (58 uniform codes + "other") of the central 256 x 256 of the normalised view
+# histogram each (58 uniform codes + "other") of the detail view (the face, at twice the scale)
 def _lbp_lut() -> tuple[np.ndarray, int]:
     codes = np.arange(256)
     bits = (codes[:, None] >> np.arange(8)) & 1
@@ -387,14 +403,21 @@ LBP_FEATURES = [f"fx_lbp{r}_{i:02d}" for r in (1, 2) for i in range(_LBP_BINS)]
 
 def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
     n = y.shape[0]
+    m = n - 2 * r
     c = y[r:n - r, r:n - r]
-    code = np.zeros(c.shape, np.int32)
+    code = np.zeros(c.shape, np.uint8)
     for k in range(8):
+        # neighbour k at (r sin, r cos) from each centre, bilinear between the 4 pixels around it
         a = 2 * np.pi * k / 8
         dy, dx = -r * np.sin(a), r * np.cos(a)
-        m = np.float32([[1, 0, -dx], [0, 1, -dy]])  # sh[i, j] = y[i + dy, j + dx] (bilinear)
-        sh = cv2.warpAffine(y, m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        code |= (sh[r:n - r, r:n - r] >= c).astype(np.int32) << k
+        fy, fx = int(np.floor(dy + 1e-9)), int(np.floor(dx + 1e-9))
+        wy, wx = dy - fy, dx - fx
+        sh = np.zeros(c.shape, np.float32)
+        for oy, ox, wgt in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx), (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
+            if wgt > 1e-6:
+                top, left = r + fy + oy, r + fx + ox
+                sh += np.float32(wgt) * y[top:top + m, left:left + m]
+        code |= (sh >= c).astype(np.uint8) << k
     h = np.bincount(_LBP_LUT[code].ravel(), minlength=_LBP_BINS).astype(np.float64)
     h /= max(float(h.sum()), 1.0)
     return dict(zip([f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
@@ -406,7 +429,7 @@ _HIDDEN = frozenset(TEXTURE_FEATURES)
 
 def measure(d: Decoded) -> dict[str, Any]:
     """All raw `fx_` measures of one photo."""
-    out: dict[str, Any] = {k: float(f"{v:.6g}") for k, v in pixel_measures(feature_view(d.image)).items()}
+    out: dict[str, Any] = pixel_measures(*feature_views(d.pixels))
     out.update(file_measures(d))
     return out
 
