@@ -1,6 +1,6 @@
 """Benchmark: throughput, memory and warm re-run time of a full audit on a synthetic portfolio.
 
-    .venv/bin/python bench/bench.py --n 2000 [--jobs 2] [--pdf]
+    .venv/bin/python bench/bench.py --n 2000 [--jobs 2] [--pdf] [--stages]
 
 Generates (once, then reuses) N staff with camera-sized JPEGs (4000x3000) and some 1024 px PNG
 and WebP files, then measures in one run:
@@ -101,6 +101,34 @@ def bare_decode(root: Path, jobs: int) -> float:
     return time.perf_counter() - t0
 
 
+def stage_costs(root: Path, sample: int = 60) -> dict[str, float]:
+    """CPU milliseconds per photo of each stage, on the first `sample` camera JPEGs, one process
+    and one OpenCV thread (as in a worker): where the audit's time goes, next to the bare decode."""
+    import cv2
+
+    from audit.cache import file_sha256
+    from audit.features import EXTRACTORS
+    from audit.features.decode import decode
+
+    cv2.setNumThreads(1)
+    files = sorted((root / "photos").glob("*.jpg"))[:sample]
+    cost: dict[str, float] = {}
+
+    def clock(name: str, fn, *args):
+        t0 = time.process_time()
+        out = fn(*args)
+        cost[name] = cost.get(name, 0.0) + time.process_time() - t0
+        return out
+
+    for f in files:
+        clock("bare decode (baseline)", _bare_decode, str(f))
+        clock("sha256", file_sha256, f)
+        d = clock("decode", decode, f, f.name)
+        for name, extractor in EXTRACTORS:
+            clock(name, extractor, d)
+    return {k: round(1000 * v / max(len(files), 1), 1) for k, v in cost.items()}
+
+
 def timed_audit(root: Path, out: Path, cache: Path, jobs: int, formats: str) -> dict:
     """Wall time and peak RSS (largest single process) of one `headshot-audit run`."""
     cmd = [str(VENV_BIN / "headshot-audit"), "run", str(root), "--out", str(out), "--format", formats,
@@ -126,6 +154,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "headshot-audit-bench")
     ap.add_argument("--pdf", action="store_true", help="also time a cold run that renders the PDF")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--stages", action="store_true", help="also print CPU ms per photo of each stage")
     args = ap.parse_args()
 
     root = args.workdir / f"portfolio-{args.n}"
@@ -153,6 +182,10 @@ def main() -> None:
         pdf = timed_audit(root, runs / "pdf", runs / "cache-pdf", args.jobs, "json,csv,pdf,html")
         figures["audit_cold_with_pdf_photos_per_s"] = round(n / pdf["wall_s"], 2)
         figures["pdf_bytes"] = (runs / "pdf" / "report.pdf").stat().st_size
+    if args.stages:
+        stages = stage_costs(root)
+        figures["stage_cpu_ms_per_photo"] = stages
+        figures["stage_cpu_ms_sum_excluding_baseline"] = round(sum(stages.values()) - stages["bare decode (baseline)"], 1)
     if args.json:
         print(json.dumps(figures, indent=2))
         return
