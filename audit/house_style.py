@@ -414,11 +414,14 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
     # 3. deviations and scores
     penalty = float(P["family_penalty"])
 
-    def judge(file: str, g: str, i: int) -> tuple[list[Deviation], int]:
+    columns = {c: vals[c].to_numpy() for c in vals}  # row i is files[i]; plain arrays, no pandas per value
+    face_found_of, orient_of = face_found.to_numpy(dtype=object), orient.to_numpy(dtype=object)
+
+    def judge(g: str, i: int) -> tuple[list[Deviation], int]:
         devs: list[Deviation] = []
         fam_worst: dict[str, float] = {}
         for m in MEASURES:
-            x = vals.at[file, m.column]
+            x = columns[m.column][i]
             h = centres[g].get(m.column, float("nan"))
             s = spread.get(m.column, float("nan"))
             if not (np.isfinite(x) and np.isfinite(h)):
@@ -450,10 +453,10 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
         lost = sum(penalty * _logistic(z, zthr) for z in fam_worst.values())
         if bw[i] != (bw_share >= 0.5) and enough:
             lost += penalty
-        ff = face_found.iloc[i]
+        ff = face_found_of[i]
         if ff is not None and not pd.isna(ff) and not bool(ff):
             lost += penalty
-        o = orient.iloc[i]
+        o = orient_of[i]
         if house_orientation and isinstance(o, str) and o != house_orientation and enough:
             lost += penalty
         return devs, int(round(max(0.0, 100.0 - lost)))
@@ -467,8 +470,8 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
                         face_found=None if ff is None or pd.isna(ff) else bool(ff),
                         face_count=None if fc is None or pd.isna(fc) else int(fc))
         if ps.group is not None:
-            ps.deviations, ps.score = judge(f, ps.group, i)
-            ps.score_main = ps.score if ps.in_main else judge(f, main, i)[1]
+            ps.deviations, ps.score = judge(ps.group, i)
+            ps.score_main = ps.score if ps.in_main else judge(main, i)[1]
             if enough and bool(bw[i]) != (bw_share >= 0.5):
                 ps.greyscale_mismatch = "bw" if bw[i] else "colour"
             o = orient.iloc[i]

@@ -20,7 +20,7 @@ from .ai_evidence import score_photos
 from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
-from .findings import SEVERITIES, Finding, severity_rank
+from .findings import SEVERITIES, Finding, plain, severity_rank
 from .inventory import Inventory, InventoryError, build_inventory
 from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
@@ -53,6 +53,7 @@ class AuditResult:
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
     _summary: dict[str, Any] | None = field(default=None, repr=False)
+    _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def staff(self) -> pd.DataFrame:
@@ -66,6 +67,12 @@ class AuditResult:
         if self._summary is None:
             self._summary = self._key_numbers()
         return self._summary
+
+    def photo_records(self) -> list[dict[str, Any]]:
+        """One JSON-safe dict per photo row, computed once (audit.json and photos.csv both use them)."""
+        if self._photo_records is None:
+            self._photo_records = [plain(r) for r in self.photos.to_dict("records")]
+        return self._photo_records
 
     def _key_numbers(self) -> dict[str, Any]:
         photos = self.photos

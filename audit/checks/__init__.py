@@ -32,6 +32,14 @@ class CheckContext:
     issues: list[StaffIssue] = field(default_factory=list)  # from reading the CSV and folder
     style: Any = None  # the set's HouseStyle (audit.house_style), learned once by the pipeline
     findings: list[Finding] = field(default_factory=list)
+    _by_file: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
+
+    def photo_by_file(self) -> dict[str, dict[str, Any]]:
+        """Each photo's row as a plain dict, by file (made once: per-row pandas lookups cost
+        a second at 2,000 staff)."""
+        if self._by_file is None:
+            self._by_file = {r["file"]: r for r in self.photos.to_dict("records")}
+        return self._by_file
 
     def emit(
         self,

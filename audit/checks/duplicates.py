@@ -26,8 +26,7 @@ def hash_matrix(hexes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
 
 def distances_from(m: np.ndarray, present: np.ndarray, i: int) -> np.ndarray:
     """Hamming distance from row i to every row; _NO_HASH where either has no hash."""
-    x = np.bitwise_xor(m, m[i])
-    d = np.unpackbits(x.view(np.uint8), axis=1).sum(axis=1).astype(np.int64)
+    d = np.bitwise_count(np.bitwise_xor(m, m[i])).sum(axis=1, dtype=np.int64)
     d[~present] = _NO_HASH
     if not present[i]:
         d[:] = _NO_HASH

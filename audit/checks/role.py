@@ -39,11 +39,11 @@ def stakes(person: Any, policy: Any) -> list[str]:
 def role_mismatch(ctx: CheckContext) -> None:
     s = ctx.policy["stakes"]
     suspect = ctx.policy["ai"]["suspect_score"]
-    photos = ctx.photos.set_index("file")
+    photos = ctx.photo_by_file()
     for person in ctx.staff.itertuples(index=False):
-        if person.file is None or person.file not in photos.index:
+        photo = photos.get(person.file) if person.file is not None else None
+        if photo is None:
             continue
-        photo = photos.loc[person.file]
         basis, score = photo.get("ai_basis"), photo.get("ai_score")
         if basis not in ("provenance", "declared", "forensic") or score is None or score < suspect:
             continue

@@ -16,12 +16,12 @@ def months_between(start: date, end: date) -> float:
 
 @check("stale", codes=["STL001", "STL002", "STL003"])
 def stale_photos(ctx: CheckContext) -> None:
-    photos = ctx.photos.set_index("file")
+    photos = ctx.photo_by_file()
     limits = ctx.policy["staleness"]
     for rec in ctx.staff.itertuples(index=False):
-        if rec.file is None or rec.file not in photos.index:
+        photo = photos.get(rec.file) if rec.file is not None else None
+        if photo is None:
             continue
-        photo = photos.loc[rec.file]
         if photo.get("error"):
             continue
         who = f"{rec.name or rec.employee_id} ({rec.employee_id})"

@@ -16,10 +16,6 @@ SCHEMA_VERSION = 1
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
-def photo_records(result: AuditResult) -> list[dict[str, Any]]:
-    return [plain(r) for r in result.photos.to_dict("records")]
-
-
 def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) -> str:
     """audit.json: compact, so that the C encoder writes 100,000 staff in about a second.
     `changes` holds the finding keys new, resolved and persisting since the previous audit
@@ -30,7 +26,7 @@ def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) 
         "as_of": result.config.as_of.isoformat(),
         "generated_by": audit_metadata(result),
         "summary": plain(result.summary()),
-        "photos": photo_records(result),
+        "photos": result.photo_records(),
         "findings": [f.to_dict() for f in result.findings],
         "staff": [plain(r) for r in result.staff.to_dict("records")],
         "recommendations": [r.to_dict() for r in result.recommendations],
@@ -72,7 +68,7 @@ def findings_csv(result: AuditResult) -> str:
 
 
 def photos_csv(result: AuditResult) -> str:
-    return _csv(pd.DataFrame.from_records(photo_records(result)))
+    return _csv(pd.DataFrame.from_records(result.photo_records()))
 
 
 def actions_csv(result: AuditResult) -> str:

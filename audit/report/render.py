@@ -36,7 +36,6 @@ from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS
-from . import charts
 
 THUMB_SIZE = 128
 LOGO_MAX_BYTES = 2_000_000
@@ -348,6 +347,8 @@ def _styles(result: AuditResult) -> list[dict[str, Any]]:
 
 
 def _charts(result: AuditResult, history: History | None) -> dict[str, str | None]:
+    from . import charts  # matplotlib: imported only when a report is drawn, not for json/csv runs
+
     by_kind: dict[str, dict[str, int]] = {}
     for f in result.findings:
         by_kind.setdefault(f.category, {}).setdefault(f.severity, 0)
