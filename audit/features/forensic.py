@@ -6,13 +6,13 @@ Two kinds of raw measures, all returned as `fx_<name>` columns:
   copy, reduced to 256 x 256. Training launders every image the same way (crop to square,
   resize to 512, strip metadata, re-encode) before this view is taken, so the model sees at run
   time what it saw in training, whatever the photo's original size; at 256 px the measures cost
-  a few milliseconds, and the texture statistics are the ones that survived laundering best. Noise residual (image minus 3x3 median) in the
-  central face area and in skin-coloured pixels, sensor-noise floor in smooth areas, share of
-  "plastic" flat blocks, high-frequency energy ratios, azimuthally averaged power-spectrum band
-  ratios and periodic (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up
-  sampling, chroma noise, and a cheap catch-light count in the eye band. Texture statistics:
-  SPAM step co-occurrences of the view and uniform LBP histograms of its central half at twice
-  the scale (804 numbers; inputs of the learned score, returned by `measure` but not report columns).
+  a few milliseconds. Noise residual (image minus 3x3 median) in the central face area and in
+  skin-coloured pixels, sensor-noise floor in smooth areas, share of "plastic" flat blocks,
+  high-frequency energy ratios, azimuthally averaged power-spectrum band ratios and periodic
+  (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up sampling, chroma noise,
+  and a cheap catch-light count in the eye band. Texture statistics: SPAM step co-occurrences of
+  the view and uniform LBP histograms of its central half at twice the scale (804 numbers;
+  inputs of the learned score, returned by `measure` but not report columns).
 * File measures (weak cues, *not* used by the learned score because a detector that learns
   "square, no EXIF, software encode" fails on real portfolios): JPEG quantisation tables (estimated
   quality, exact match with standard libjpeg scaling), generator-typical sizes, camera EXIF.
