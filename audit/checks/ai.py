@@ -28,9 +28,28 @@ def ai_evidence(ctx: CheckContext) -> None:
                          f"provenance says it was made by a generative AI", employee_id=eid, file=file,
                          evidence=evidence)
         elif basis == "forensic" and score is not None and score >= suspect:
-            ctx.emit("AI003", f"{who}: forensic analysis gives {score:.0%} likelihood of AI generation "
-                     f"({rec.get('ai_reasons')}); this is a request for review, not a verdict",
-                     employee_id=eid, file=file, evidence=evidence)
+            ctx.emit("AI003", f"{who}: forensic score {score:.2f} suggests AI generation "
+                     f"({rec.get('ai_reasons')}){_measured_rates(suspect, rec)}; this is a request for "
+                     "review, not a verdict", employee_id=eid, file=file, evidence=evidence)
         if source == "ai" and basis != "provenance":
             ctx.emit("AI004", f"{who}: declared AI photo; the file itself carries no AI provenance",
                      employee_id=eid, file=file, evidence=evidence)
+
+
+def _measured_rates(threshold: float, rec: dict) -> str:
+    """What the built-in detector's score is worth, in its own measured figures: a reader
+    should weigh 0.99 from this detector knowing how often it is wrong, not as a certainty.
+    Empty when the figures do not apply (another threshold, a user's ONNX model in the mix)."""
+    from ..forensic_model import ModelError, load
+
+    try:
+        ev = load()["evaluation"]
+        h = ev["headline"]
+        if float(ev["threshold"]) != float(threshold) or rec.get("onnx_score") is not None:
+            return ""
+        tpr, fpr = h["known_generators_tpr_at_threshold_laundered"], h["known_generators_fpr_at_threshold_laundered"]
+    except (ModelError, KeyError, TypeError, ValueError):
+        return ""
+    return (f"; at this threshold the detector flagged {tpr:.0%} of AI images from generators it was trained "
+            f"on and {fpr:.1%} of real photos, and it is no better than chance on other generators")
+
