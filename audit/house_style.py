@@ -463,7 +463,7 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
 
     photos_out: dict[str, PhotoStyle] = {}
     for i, f in enumerate(files):
-        ff = face_found.iloc[i]
+        ff = face_found_of[i]
         fc = face_count.iloc[i]
         ps = PhotoStyle(file=f, group=group_of.get(f), in_main=group_of.get(f) == main and main is not None,
                         score=0, score_main=0,
@@ -474,7 +474,7 @@ def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
             ps.score_main = ps.score if ps.in_main else judge(main, i)[1]
             if enough and bool(bw[i]) != (bw_share >= 0.5):
                 ps.greyscale_mismatch = "bw" if bw[i] else "colour"
-            o = orient.iloc[i]
+            o = orient_of[i]
             if enough and house_orientation and isinstance(o, str) and o != house_orientation:
                 ps.orientation_mismatch = str(o)
         photos_out[f] = ps

@@ -52,4 +52,3 @@ def _measured_rates(threshold: float, rec: dict) -> str:
         return ""
     return (f"; at this threshold the detector flagged {tpr:.0%} of AI images from generators it was trained "
             f"on and {fpr:.1%} of real photos, and it is no better than chance on other generators")
-

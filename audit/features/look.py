@@ -13,7 +13,8 @@ a* is green(-)/red(+), b* blue(-)/yellow(+); chroma C* = hypot(a*, b*).
 Columns (None where the region is missing):
 - `backdrop_L`, `backdrop_a`, `backdrop_b`, `backdrop_hex`: median colour of the backdrop.
 - `backdrop_nonuniformity`: mean Scharr gradient magnitude of luminance over the backdrop, in
-  luminance units (0-1) per pixel at a `MEDIUM_SIZE` (384 px) scale; lower is more uniform (OFIQ's measure).
+  luminance units (0-1) per pixel at a `MEDIUM_SIZE` (384 px) scale; lower is more uniform
+  (OFIQ's measure).
 - `backdrop_spread_L`: spread (p90 - p10) of backdrop L*; a gradient or a busy room raises it.
 - `face_L`: mean L* of the face; `face_luma`: mean linear luminance Y (0-1) of the face.
 - `face_clip_dark`, `face_clip_bright`: share of face pixels at 0-25 / 247-255 (8-bit luma).
