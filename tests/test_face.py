@@ -87,3 +87,52 @@ def test_detection_is_shared_with_look_and_works_through_decode(tmp_path, portra
     g1 = face.detect(d)
     assert face.detect(d) is g1
     assert face.extract(d)["face_found"]
+
+
+def detection_grey(img: Image.Image) -> np.ndarray:
+    """The grey copy the face search runs on."""
+    return face._detection_copy(decoded(img).medium_grey)
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy / (a[2] * a[3] + b[2] * b[3] - ix * iy)
+
+
+def full_search(grey: np.ndarray) -> list:
+    return face._keep_faces(face._search_full(grey, face._min_face(grey)))
+
+
+def test_coarse_to_fine_box_matches_the_full_search(portraits):
+    for img in portraits:
+        grey = detection_grey(img)
+        assert face._search_coarse_to_fine(grey, face._min_face(grey)) is not None  # no fallback taken
+        fast, full = face._find_faces(grey), full_search(grey)
+        assert len(fast) == len(full) == 1
+        # not to the pixel (the refinement sees a cropped, differently rescaled region), but close:
+        # 0.96 is the median on the benchmark photos
+        assert iou(fast[0], full[0]) > 0.8, (fast, full)
+
+
+def test_a_face_too_small_for_the_coarse_pass_is_found_by_the_full_search():
+    person = render_portrait(random_spec(4, width=200, height=250))
+    frame = Image.new("RGB", (400, 500), tuple(int(v) for v in np.asarray(person)[2, 2]))
+    frame.paste(person, (100, 250))  # a loose crop: the face is about 33 px in the detection copy
+    grey = detection_grey(frame)
+    assert face._search_coarse_to_fine(grey, face._min_face(grey)) is None
+    faces = face._find_faces(grey)
+    assert faces == full_search(grey) and len(faces) == 1
+    assert faces[0][3] < face.COARSE_FLOOR
+    assert measure(frame)["face_found"]
+
+
+def test_a_smaller_second_face_still_counts(monkeypatch):
+    img = render_portrait(random_spec(5003, width=600, height=800, head_center=(0.62, 0.45)))
+    behind = render_portrait(random_spec(6003, width=600, height=800)).resize((264, 352))
+    img.paste(behind, (10, 10))  # a second person at under half the size: below the coarse pass
+    grey = detection_grey(img)
+    assert len(full_search(grey)) == 2
+    assert measure(img)["face_count"] == 2
+    monkeypatch.setattr(face, "_companions", lambda *args: [])  # the search that finds it
+    assert measure(img)["face_count"] == 1
