@@ -2,24 +2,8 @@
 
 Detection uses the Haar cascades that ship inside the `opencv-python-headless<5` wheel (no model
 download), run on a copy whose short side is `DETECT_SHORT` px (a headshot face is still large
-there, and the search time grows with the pixel count). Most of a search's time goes to the
-windows that overlap the face, at every scale, so faces are searched for coarse to fine:
-1. a coarse pass on a copy reduced `COARSE_STEP` times, with coarser scale steps, says where the
-   faces of at least `COARSE_FLOOR` px are and how large;
-2. each is searched for again with the usual settings at `DETECT_SHORT`, only around its coarse
-   box and at sizes near its own (a coarse box not confirmed there is dropped);
-3. faces too small for the coarse pass that would still count (a second person further back)
-   are searched for over the whole frame at those small sizes only, the found faces painted flat;
-4. when the coarse pass finds nothing, or the main face is not confirmed, the full search runs
-   as before (small faces, the other cascade, the frame turned), so those are found as before.
-This costs about two thirds of the full search. Its boxes are not the full search's to the pixel
-(the cascade sees a cropped region, rescaled on a slightly different grid) but close: median IoU
-0.96 on the benchmark photos and on real press photos, 5% below 0.89, no bias in size or place
-(trimming 4 px off a 12 MP original moves the full search's own box about as much: median 0.97,
-5% below 0.94). Whether a face is found, and how many count, agreed on all 1,450 photos tried
-(synthetic and real, with posters, pairs, tilted and small faces).
-The eyes are then searched for in the shared `MEDIUM_SIZE` copy, which has the detail they need,
-only in the upper part of the face box and at eye sizes.
+there, and the search time grows with the pixel count); the eyes are then searched for inside the
+face box in the shared `MEDIUM_SIZE` copy, which has the detail they need.
 
 Columns (all fractions are of the full frame; None when no face was found):
 - `face_count`: faces found (the small ones, under a third of the largest face's height, are
@@ -77,27 +61,7 @@ _EYE_Y_IN_BOX = 0.40
 _EYE_X_IN_BOX = (0.31, 0.69)
 # Chin below the Haar box bottom, in box heights (the box ends around the lower lip / chin).
 _CHIN_BELOW_BOX = 0.05
-# Coarse-to-fine search: the coarse pass runs on a copy reduced by this exact integer factor,
-# with coarser scale steps and fewer neighbours (it only has to say where to look; fewer
-# neighbours miss fewer faces, and a false box is dropped when the refinement does not confirm it).
-COARSE_STEP = 2
-COARSE_SCALE_FACTOR = 1.2
-COARSE_NEIGHBOURS = 2
-# Smallest face (detection px) the coarse pass finds: the cascade's 20 px window in the reduced
-# copy. Smaller faces that would still count are searched for separately, up to this size (a
-# larger bound would add the first scale OpenCV scans at every pixel instead of every second).
-COARSE_FLOOR = 40
-# Coarse boxes down to this share of the largest one are refined (the refined sizes move a little,
-# so a little below MIN_FACE_RATIO).
-REFINE_RATIO = 0.25
-# The refinement searches the box grown by this share of its size on each side, for faces from
-# REFINE_SIZE[0] to REFINE_SIZE[1] times its size: wide enough to hold nearly every window of the
-# full search that the grouping averages into the box (they span about 0.65-1.6 times its size);
-# narrower bands are cheaper but move the boxes further from the full search's.
-REFINE_MARGIN = 0.25
-REFINE_SIZE = (0.6, 1.6)
 
-Box = tuple[int, int, int, int]  # x, y, w, h in detection pixels
 _cascades: dict[str, Any] = {}
 
 
@@ -171,9 +135,24 @@ def _detect_turned(grey: np.ndarray, min_face: int) -> list[tuple[int, int, int,
     return []
 
 
-def _search_full(grey: np.ndarray, min_face: int) -> list[Box]:
-    """Every face of at least `min_face` px in `grey`: the whole frame at every scale, then the
-    other frontal cascade, then the frame turned both ways."""
+def detect(d: Decoded) -> FaceGeometry:
+    """Faces and eyes of `d`, computed once per Decoded (look.py reuses it)."""
+    cached = getattr(d, "_face_geometry", None)
+    if cached is not None:
+        return cached
+    W, H = d.image.size
+    # faces are searched for at a fixed short side (a headshot face is large there, and the
+    # search time grows with the pixel count); eyes are then looked for in the medium copy
+    eye_grey = d.medium_grey
+    mh, mw = eye_grey.shape
+    s = min(DETECT_SHORT / min(mh, mw), DETECT_LONG_MAX / max(mh, mw))  # a strip is not enlarged without end
+    grey = eye_grey if abs(s - 1) < 0.02 else cv2.resize(
+        eye_grey, (max(1, round(mw * s)), max(1, round(mh * s))),
+        interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    sh, sw = grey.shape
+    if s > 1:  # a small photo: the enlarged copy gives the eye cascade its 20 px window
+        eye_grey, mh, mw = grey, sh, sw
+    min_face = max(24, int(min(sw, sh) * MIN_FACE_SHARE))
     faces = _cascade(FACE_CASCADE).detectMultiScale(grey, scaleFactor=1.1, minNeighbors=4, minSize=(min_face, min_face))
     if len(faces) == 0:  # the other frontal cascade finds some faces the first misses
         faces = _cascade(FALLBACK_CASCADE).detectMultiScale(
@@ -181,127 +160,21 @@ def _search_full(grey: np.ndarray, min_face: int) -> list[Box]:
     faces = [tuple(int(v) for v in f) for f in faces]
     if not faces:  # a strongly tilted head (or camera): try the frame turned both ways
         faces = _detect_turned(grey, min_face)
-    return faces
-
-
-def _coarse(grey: np.ndarray) -> list[Box]:
-    """Rough boxes (in `grey` pixels) of the faces of at least `COARSE_FLOOR` px, found in a copy
-    reduced `COARSE_STEP` times: a quarter of the pixels and coarser scale steps, only to say
-    where and how large to look again."""
-    h, w = grey.shape
-    k = COARSE_STEP
-    small = cv2.resize(grey[: h - h % k, : w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA)
-    found = _cascade(FACE_CASCADE).detectMultiScale(small, scaleFactor=COARSE_SCALE_FACTOR,
-                                                     minNeighbors=COARSE_NEIGHBOURS)
-    return [(int(x) * k, int(y) * k, int(fw) * k, int(fh) * k) for x, y, fw, fh in found]
-
-
-def _refine(grey: np.ndarray, box: Box, min_face: int) -> list[Box]:
-    """The faces near a coarse `box`, searched with the full search's settings at full detection
-    scale but only around the box and at sizes near its own: most of a full search's time is
-    spent on the windows that overlap a face at sizes far from its own, and these are skipped."""
-    H, W = grey.shape
-    x, y, w, h = box
-    m = REFINE_MARGIN
-    x0, y0 = max(0, int(x - m * w)), max(0, int(y - m * h))
-    x1, y1 = min(W, math.ceil(x + w + m * w)), min(H, math.ceil(y + h + m * h))
-    lo, hi = max(min_face, int(REFINE_SIZE[0] * w)), math.ceil(REFINE_SIZE[1] * w)
-    found = _cascade(FACE_CASCADE).detectMultiScale(grey[y0:y1, x0:x1], scaleFactor=1.1, minNeighbors=4,
-                                                     minSize=(lo, lo), maxSize=(hi, hi))
-    return [(int(fx) + x0, int(fy) + y0, int(fw), int(fh)) for fx, fy, fw, fh in found]
-
-
-def _companions(grey: np.ndarray, faces: list[Box], min_face: int) -> list[Box]:
-    """Faces too small for the coarse pass that would still count (at least MIN_FACE_RATIO of the
-    largest face): a second person further back. Searched over the whole frame at the small sizes
-    only, with the faces already found painted flat (their inner windows are the costly ones,
-    and a box inside a found face would be dropped as the same face anyway)."""
-    if MIN_FACE_RATIO * max(f[3] for f in faces) > COARSE_FLOOR or min_face > COARSE_FLOOR:
-        return []
-    flat = grey.copy()
-    for x, y, w, h in faces:
-        flat[y:y + h, x:x + w] = int(grey[y:y + h, x:x + w].mean())
-    found = _cascade(FACE_CASCADE).detectMultiScale(flat, scaleFactor=1.1, minNeighbors=4,
-                                                     minSize=(min_face, min_face), maxSize=(COARSE_FLOOR, COARSE_FLOOR))
-    return [tuple(int(v) for v in f) for f in found]
-
-
-def _search_coarse_to_fine(grey: np.ndarray, min_face: int) -> list[Box] | None:
-    """The faces `_search_full` finds, for about two thirds of its cost; None when the coarse pass
-    finds nothing or the main face is not confirmed at full scale (then the full search decides,
-    so small and tilted faces are found exactly as before).
-
-    The boxes are close to the full search's but not the same to the pixel: the cascade sees a
-    cropped region rescaled on a slightly different grid."""
-    rough = _keep_faces(_coarse(grey), REFINE_RATIO)
-    if not rough:
-        return None
-    faces = _refine(grey, rough[0], min_face)  # the largest first: without it, no shortcut
-    if not faces:
-        return None
-    for box in rough[1:]:  # other people: a coarse box not confirmed is a false detection
-        faces += _refine(grey, box, min_face)
-    return faces + _companions(grey, faces, min_face)
-
-
-def _keep_faces(faces: list[Box], ratio: float = MIN_FACE_RATIO) -> list[Box]:
-    """Faces at least `ratio` of the largest one's height, each face once, largest area first."""
-    if not faces:
-        return []
-    largest = max(f[3] for f in faces)
-    faces = [f for f in faces if f[3] >= ratio * largest]
-    # one face is sometimes found twice (a second box on the mouth and chin): a box whose
-    # centre lies inside a larger box is the same face
-    kept: list[Box] = []
-    for f in sorted(faces, key=lambda f: -f[2] * f[3]):
-        cx, cy = f[0] + f[2] / 2, f[1] + f[3] / 2
-        if not any(k[0] <= cx <= k[0] + k[2] and k[1] <= cy <= k[1] + k[3] for k in kept):
-            kept.append(f)
-    return kept
-
-
-def _detection_copy(grey: np.ndarray) -> np.ndarray:
-    """`grey` at `DETECT_SHORT` px short side (a headshot face is large there, and the search
-    time grows with the pixel count); a strip is not enlarged without end."""
-    h, w = grey.shape
-    s = min(DETECT_SHORT / min(h, w), DETECT_LONG_MAX / max(h, w))
-    if abs(s - 1) < 0.02:
-        return grey
-    return cv2.resize(grey, (max(1, round(w * s)), max(1, round(h * s))),
-                      interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-
-
-def _min_face(grey: np.ndarray) -> int:
-    """Smallest face searched for in the detection copy, px (24: the cascade's window and a bit)."""
-    return max(24, int(min(grey.shape) * MIN_FACE_SHARE))
-
-
-def _find_faces(grey: np.ndarray) -> list[Box]:
-    """The faces that count in the detection copy, largest first: coarse to fine, or the full
-    search when that has no answer."""
-    min_face = _min_face(grey)
-    faces = _search_coarse_to_fine(grey, min_face)
-    return _keep_faces(faces if faces is not None else _search_full(grey, min_face))
-
-
-def detect(d: Decoded) -> FaceGeometry:
-    """Faces and eyes of `d`, computed once per Decoded (look.py reuses it)."""
-    cached = getattr(d, "_face_geometry", None)
-    if cached is not None:
-        return cached
-    W, H = d.image.size
-    # faces are searched for in the detection copy; eyes are then looked for in the medium copy
-    eye_grey = d.medium_grey
-    grey = _detection_copy(eye_grey)
-    if grey.shape[0] > eye_grey.shape[0]:
-        eye_grey = grey  # a small photo: the enlarged copy gives the eye cascade its 20 px window
-    sh, sw = grey.shape
-    mh, mw = eye_grey.shape
-    faces = _find_faces(grey)
+    if faces:
+        largest = max(f[3] for f in faces)
+        faces = [f for f in faces if f[3] >= MIN_FACE_RATIO * largest]
+        # one face is sometimes found twice (a second box on the mouth and chin): a box whose
+        # centre lies inside a larger box is the same face
+        kept: list[tuple[int, int, int, int]] = []
+        for f in sorted(faces, key=lambda f: -f[2] * f[3]):
+            cx, cy = f[0] + f[2] / 2, f[1] + f[3] / 2
+            if not any(k[0] <= cx <= k[0] + k[2] and k[1] <= cy <= k[1] + k[3] for k in kept):
+                kept.append(f)
+        faces = kept
     if not faces:
         geo = FaceGeometry(0, None, None, False, W, H)
     else:
-        x, y, w, h = faces[0]
+        x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
         k = mw / sw  # detection -> medium pixels
         main = (round(x * k), round(y * k), round(w * k), round(h * k))
         pair = _detect_eyes(eye_grey, main)
