@@ -80,3 +80,17 @@ def test_new_feature_code_invalidates(make_portfolio, tmp_path, monkeypatch):
     calls = counting(monkeypatch)
     audit(root, tmp_path / "cache")
     assert sorted(calls) == ["a.jpg", "b.jpg"]
+
+
+def test_retrained_forensic_model_invalidates(make_portfolio, tmp_path, monkeypatch):
+    """Rows hold the forensic score, so a new shipped model must be measured afresh."""
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    audit(root, tmp_path / "cache")
+    from audit import forensic_model
+
+    retrained = tmp_path / "forensic.json"
+    retrained.write_text(forensic_model.DEFAULT_MODEL.read_text() + "\n")
+    monkeypatch.setattr(forensic_model, "DEFAULT_MODEL", retrained)
+    calls = counting(monkeypatch)
+    audit(root, tmp_path / "cache")
+    assert sorted(calls) == ["a.jpg", "b.jpg"]
