@@ -66,9 +66,10 @@ for _name in [n for n in ("m2_m2 m2_m1 m2_p0 m2_p1 m2_p2 m1_m2 m1_m1 m1_p0 m1_p1
 for _g, _word in (("s", "straight"), ("d", "diagonal")):
     for _i in range(343):
         _a, _b, _c = (_i // 49) - 3, (_i // 7) % 7 - 3, _i % 7 - 3
-        _text = (f"pixel-step sequence '{_a:+d}, {_b:+d}, {_c:+d}' between {_word} neighbours "
-                 "(SPAM texture statistics)")
-        DESCRIPTIONS[f"fx_spam_{_g}{_i:03d}"] = (_text, _text)
+        for _view, _where in (("spam", ""), ("spamd", " in the face")):
+            _text = (f"pixel-step sequence '{_a:+d}, {_b:+d}, {_c:+d}' between {_word} neighbours{_where} "
+                     "(SPAM texture statistics)")
+            DESCRIPTIONS[f"fx_{_view}_{_g}{_i:03d}"] = (_text, _text)
 for _r in (1, 2):
     for _i in range(59):
         _text = f"local texture pattern {_i} at radius {_r} in the face (LBP histogram)"
@@ -159,6 +160,29 @@ def matrix(rows: list[dict[str, Any]], features: list[str]) -> np.ndarray:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
                 out[i, j] = v
     return out
+
+
+def average_logistic(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of the log-odds of logistic models on different measures, as one logistic model.
+
+    A mean of linear models is linear, so the ensemble the training script builds is stored and
+    read like any other model (reasons included). The parts must share the feature map (or have
+    none): a map's columns are grouped by component, then by measure, so blocks are joined per
+    component.
+    """
+    fmap = parts[0].get("feature_map")
+    if any(p.get("feature_map") != fmap or p.get("type", "logistic") != "logistic" for p in parts):
+        raise ModelError("average_logistic: the parts must be logistic models with the same feature map")
+    comps = 2 * fmap["steps"] - 1 if fmap else 1
+
+    def joined(key: str, weight: float = 1.0) -> list[float]:
+        blocks = [np.asarray(p[key], dtype=float).reshape(comps, -1) * weight for p in parts]
+        return [round(float(v), 6) for v in np.concatenate(blocks, axis=1).ravel()]
+
+    return {**parts[0], "features": [f for p in parts for f in p["features"]],
+            "transforms": {k: v for p in parts for k, v in p.get("transforms", {}).items()},
+            "mean": joined("mean"), "scale": joined("scale"), "coef": joined("coef", 1.0 / len(parts)),
+            "intercept": round(float(np.mean([p["intercept"] for p in parts])), 6)}
 
 
 def _packed(model: dict[str, Any]) -> tuple[np.ndarray, ...]:

@@ -186,6 +186,15 @@ def test_spam_and_lbp_are_distributions():
     flat = forensic.pixel_measures(*forensic.feature_views(np.full((300, 400, 3), 100, np.uint8)))
     assert flat["fx_spam_s" + f"{(3 * 7 + 3) * 7 + 3:03d}"] == 1.0
     assert max(flat[f] for f in forensic.LBP_FEATURES if f.startswith("fx_lbp1_")) == 1.0
+    # the face SPAM reads the detail view only: noise outside the central half leaves it flat
+    ring = np.full((400, 400, 3), 100.0)
+    ring[rng.random((400, 400)) < 0.5] = 140.0
+    ring[90:310, 90:310] = 100.0  # the detail view is the central half, 100:300
+    fx = forensic.pixel_measures(*forensic.feature_views(ring.astype(np.uint8)))
+    zero = f"{(3 * 7 + 3) * 7 + 3:03d}"
+    assert fx["fx_spamd_s" + zero] == 1.0 and fx["fx_spam_s" + zero] < 0.9
+    spamd = np.array([fx[f] for f in forensic.SPAM_DETAIL_FEATURES]).reshape(2, 343)
+    assert np.allclose(spamd.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_missing_or_broken_model_gives_no_score(tmp_path):
@@ -224,6 +233,31 @@ def test_logistic_contributions_match_one_evaluation_per_measure():
     slow = forensic_model.contributions_by_trial(model, x, ref)
     assert np.allclose(fast, slow, atol=1e-9) and np.abs(slow).max() > 0
 
+
+def _random_chi2_model(rng: np.random.Generator, feats: list[str]) -> dict:
+    n = 3 * len(feats)  # 2 map steps: sqrt, cos and sin columns per measure
+    return {"type": "logistic", "features": feats, "transforms": {},
+            "feature_map": {"kind": "additive_chi2", "steps": 2, "interval": 0.5},
+            "mean": rng.uniform(0, 0.2, n).tolist(), "scale": rng.uniform(0.05, 0.2, n).tolist(),
+            "coef": rng.normal(0, 1, n).tolist(), "intercept": float(rng.normal()), "logit_shift": -1.0}
+
+
+def test_averaged_models_are_one_logistic_model():
+    """The training script's per-view ensemble is stored as one logistic model: its log-odds
+    must be the mean of the parts' (columns joined per map component, not appended)."""
+    rng = np.random.default_rng(8)
+    a = _random_chi2_model(rng, forensic.SPAM_FEATURES[:5])
+    b = _random_chi2_model(rng, forensic.SPAM_DETAIL_FEATURES[:3])
+    merged = forensic_model.average_logistic([a, b])
+    forensic_model._check(merged, "merged")
+    rows = [dict(zip(forensic.SPAM_FEATURES[:5] + forensic.SPAM_DETAIL_FEATURES[:3], rng.dirichlet(np.ones(8))))
+            for _ in range(6)]
+    parts = [forensic_model.raw_logit(m, forensic_model.matrix(rows, m["features"])) for m in (a, b)]
+    whole = forensic_model.raw_logit(merged, forensic_model.matrix(rows, merged["features"]))
+    assert np.allclose(whole, (parts[0] + parts[1]) / 2, atol=1e-4)
+    assert merged["logit_shift"] == -1.0
+    with pytest.raises(forensic_model.ModelError):
+        forensic_model.average_logistic([a, dict(b, feature_map=None)])
 
 
 def test_additive_chi2_map_approximates_the_kernel():

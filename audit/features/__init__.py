@@ -32,7 +32,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
 ]
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 7
+FEATURE_VERSION = 8
 
 
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,

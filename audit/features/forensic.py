@@ -11,8 +11,8 @@ Two kinds of raw measures, all returned as `fx_<name>` columns:
   high-frequency energy ratios, azimuthally averaged power-spectrum band ratios and periodic
   (upsampling-grid) peaks, neighbouring-pixel relations after 2x down/up sampling, chroma noise,
   and a cheap catch-light count in the eye band. Texture statistics: SPAM step co-occurrences of
-  the view and uniform LBP histograms of its central half at twice the scale (804 numbers;
-  inputs of the learned score, returned by `measure` but not report columns).
+  the view, and uniform LBP histograms and SPAM co-occurrences of its central half at twice the
+  scale (1,490 numbers; inputs of the learned score, returned by `measure` but not report columns).
 * File measures (weak cues, *not* used by the learned score because a detector that learns
   "square, no EXIF, software encode" fails on real portfolios): JPEG quantisation tables (estimated
   quality, exact match with standard libjpeg scaling), generator-typical sizes, camera EXIF.
@@ -317,9 +317,10 @@ def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
     values = {k: (float(f"{v:.6g}") if np.isfinite(v) else 0.0) for k, v in values.items()}
     # texture statistics (the learned score's inputs): SPAM of the whole view, where JPEG
     # blocking and the last resize are averaged away and the pipeline's own statistics stay;
-    # uniform LBP of the face detail at twice the scale, where skin and hair texture show
+    # uniform LBP and SPAM of the face detail at twice the scale, where skin and hair texture show
     yd = np.ascontiguousarray(luma(detail), dtype=np.float32)
     values.update(zip(SPAM_FEATURES, _spam(y)))
+    values.update(zip(SPAM_DETAIL_FEATURES, _spam(yd)))
     values.update(_lbp(yd, 1))
     values.update(_lbp(yd, 2))
     return values  # frequencies: finite by construction
@@ -338,6 +339,8 @@ _sp = np.arange(_SPAM_K ** 3)
 _sa, _sb, _sc = _sp // (_SPAM_K * _SPAM_K), (_sp // _SPAM_K) % _SPAM_K, _sp % _SPAM_K
 _SPAM_REV = ((2 * _SPAM_T - _sc) * _SPAM_K + (2 * _SPAM_T - _sb)) * _SPAM_K + (2 * _SPAM_T - _sa)
 SPAM_FEATURES = [f"fx_spam_{g}{i:03d}" for g in ("s", "d") for i in range(_SPAM_K ** 3)]
+# the same statistics of the face detail (twice the scale): skin and hair at the finest texture
+SPAM_DETAIL_FEATURES = [f"fx_spamd_{g}{i:03d}" for g in ("s", "d") for i in range(_SPAM_K ** 3)]
 
 
 def _triples(q0: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -423,7 +426,7 @@ def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
     return dict(zip([f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
 
 
-TEXTURE_FEATURES = SPAM_FEATURES + LBP_FEATURES
+TEXTURE_FEATURES = SPAM_FEATURES + LBP_FEATURES + SPAM_DETAIL_FEATURES
 _HIDDEN = frozenset(TEXTURE_FEATURES)
 
 
