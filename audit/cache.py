@@ -1,9 +1,9 @@
 """A content-addressed cache of feature rows, so an unchanged photo is never decoded again.
 
 Rows are keyed by the SHA-256 of the file's bytes, the feature code version, the shipped forensic
-model and the run options that change features (a user's AI model). A second table remembers which content hash a path
-had at a given (size, mtime, inode), so a warm re-run does not even read unchanged files; a
-changed file, or new feature code, misses exactly where it must.
+model and the run options that change features (a user's AI model). A second table remembers
+which content hash a path had at a given (size, mtime, inode), so a warm re-run does not even
+read unchanged files; a changed file, or new feature code or model, misses exactly where it must.
 
 The cache holds measurements of photos, not the photos: no pixels, no names.
 """
@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from . import forensic_model
 from .findings import plain
 
 SCHEMA = """
@@ -55,10 +56,8 @@ def options_digest(feature_version: int, options: dict[str, Any]) -> str:
     """What, besides the bytes, decides a feature row: the code version, the shipped forensic
     model (rows hold its score: a retrained model must not be answered with the old one's) and
     the options (for a model file, its content, not its path)."""
-    from .forensic_model import DEFAULT_MODEL
-
-    parts: dict[str, Any] = {"v": feature_version,
-                             "forensic": file_sha256(DEFAULT_MODEL) if DEFAULT_MODEL.is_file() else None}
+    shipped = forensic_model.DEFAULT_MODEL
+    parts: dict[str, Any] = {"v": feature_version, "forensic": file_sha256(shipped) if shipped.is_file() else None}
     for k, v in sorted(options.items()):
         if v and k.endswith("model") and Path(str(v)).is_file():
             parts[k] = file_sha256(Path(str(v)))
