@@ -61,19 +61,48 @@ for _name in [n for n in ("m2_m2 m2_m1 m2_p0 m2_p1 m2_p2 m1_m2 m1_m1 m1_p0 m1_p1
     _text = f"neighbouring brightness steps '{_PAIR_WORD[_a]}, then {_PAIR_WORD[_b]}' (pixel-pair statistics)"
     DESCRIPTIONS[f"fx_cooc_{_name}"] = (_text, _text)
 
-# SPAM step co-occurrence frequencies and LBP histogram bins (hidden from the report columns): one
-# phrase per group, so a reason names the kind of evidence rather than an index
-for _g, _word in (("s", "straight"), ("d", "diagonal")):
+# SPAM step co-occurrence frequencies and LBP histogram bins (hidden from the report columns) are
+# explained in groups a reader can picture, not bin by bin: a group's value is the share of the
+# image's step sequences (or micro-patterns) that fall in it, pooled over the histograms it spans.
+def _spam_step(i: int) -> str:
+    largest = max(abs(i // 49 - 3), abs((i // 7) % 7 - 3), abs(i % 7 - 3))  # steps are clipped to 3
+    return {0: "flat", 3: "sharp"}.get(largest, "gentle")
+
+
+def _lbp_kind(i: int, bins: int = 59) -> str:
+    # bins follow the uniform codes in ascending order: 0 (all neighbours darker) and 255 (all
+    # brighter) are spots or flat patches, the last bin collects every non-uniform code
+    return "spot" if i in (0, bins - 2) else ("irregular" if i == bins - 1 else "edge")
+
+
+GROUP_OF: dict[str, str] = {}
+for _g in ("s", "d"):
     for _i in range(343):
-        _a, _b, _c = (_i // 49) - 3, (_i // 7) % 7 - 3, _i % 7 - 3
-        for _view, _where in (("spam", ""), ("spamd", " in the face")):
-            _text = (f"pixel-step sequence '{_a:+d}, {_b:+d}, {_c:+d}' between {_word} neighbours{_where} "
-                     "(SPAM texture statistics)")
-            DESCRIPTIONS[f"fx_{_view}_{_g}{_i:03d}"] = (_text, _text)
+        GROUP_OF[f"fx_spam_{_g}{_i:03d}"] = f"spam_{_spam_step(_i)}"
+        GROUP_OF[f"fx_spamd_{_g}{_i:03d}"] = f"spamd_{_spam_step(_i)}"
 for _r in (1, 2):
     for _i in range(59):
-        _text = f"local texture pattern {_i} at radius {_r} in the face (LBP histogram)"
-        DESCRIPTIONS[f"fx_lbp{_r}_{_i:02d}"] = (_text, _text)
+        GROUP_OF[f"fx_lbp{_r}_{_i:02d}"] = f"lbp_{_lbp_kind(_i)}"
+# group -> (phrase, histograms pooled: straight + diagonal, or radius 1 + 2)
+GROUPS: dict[str, tuple[str, int]] = {}
+for _view, _where in (("spam", "across the frame"), ("spamd", "in the face")):
+    GROUPS[f"{_view}_flat"] = (f"perfectly flat runs of pixels {_where}", 2)
+    GROUPS[f"{_view}_gentle"] = (f"gentle pixel-to-pixel steps {_where}", 2)
+    GROUPS[f"{_view}_sharp"] = (f"sharp pixel-to-pixel steps (3+ grey levels) {_where}", 2)
+GROUPS["lbp_spot"] = ("flat or spot-like micro-patterns in the face", 2)
+GROUPS["lbp_edge"] = ("edge and corner micro-patterns in the face", 2)
+GROUPS["lbp_irregular"] = ("irregular, noise-like micro-patterns in the face", 2)
+
+
+def group_values(fx: dict[str, Any]) -> dict[str, float]:
+    """Each texture group's share in one photo's measures (groups whose statistics are absent
+    are left out)."""
+    sums: dict[str, float] = {}
+    for f, g in GROUP_OF.items():
+        v = fx.get(f)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            sums[g] = sums.get(g, 0.0) + float(v)
+    return {g: v / GROUPS[g][1] for g, v in sums.items()}
 
 
 def _check(model: dict[str, Any], where: str) -> dict[str, Any]:
@@ -258,11 +287,17 @@ def contributions_by_trial(model: dict[str, Any], x: np.ndarray, ref: np.ndarray
     return raw_logit(model, x[None])[0] - raw_logit(model, trial)
 
 
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%" if v < 0.1 else f"{100 * v:.0f}%"
+
+
 def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3) -> str:
     """The measures that pushed the score most, in plain words with their values.
 
     A measure's push is how much the log-odds change when it alone is set to the typical value
-    of camera photos (works for every model type).
+    of camera photos (works for every model type). The pushes of texture-histogram bins are
+    summed per group (`GROUPS`), so a reason names something a reader can picture ("fewer sharp
+    pixel-to-pixel steps in the face") with the group's share against its typical shares.
     """
     feats = model["features"]
     x = matrix([fx], feats)[0]
@@ -270,21 +305,30 @@ def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3
     typ_ai = model.get("typical_ai", {})
     ref = np.array([typ_real.get(f, v) for f, v in zip(feats, x)], dtype=float)
     contrib = _contributions(model, x, ref)  # > 0: this measure pushes towards AI
+    pushes: dict[str, float] = {}
+    for f, c in zip(feats, contrib):
+        key = GROUP_OF.get(f, f)
+        pushes[key] = pushes.get(key, 0.0) + float(c)
     toward_ai = prob >= float(model.get("threshold", 0.5))
-    order = np.argsort(-contrib if toward_ai else contrib)
+    values = group_values(fx)
+    grp_real, grp_ai = model.get("typical_real_groups", {}), model.get("typical_ai_groups", {})
     out = []
-    for i in order[:top]:
-        c = contrib[i]
+    for key in sorted(pushes, key=lambda k: -pushes[k] if toward_ai else pushes[k])[:top]:
+        c = pushes[key]
         if (toward_ai and c <= 0.05) or (not toward_ai and c >= -0.05):
             break
-        f = feats[i]
-        high, low = DESCRIPTIONS.get(f, (f.removeprefix("fx_").replace("_", " "),) * 2)
+        if key in GROUPS:
+            v, real, ai = values[key], grp_real.get(key), grp_ai.get(key)
+            word = "more " if real is None or v > real else "fewer "
+            extra = ([f"typical {_pct(real)} for camera photos"] if real is not None else []) + (
+                [f"{_pct(ai)} for AI images"] if ai is not None else [])
+            out.append(word + GROUPS[key][0] + (f" ({_pct(v)} vs " + ", ".join(extra) + ")" if extra else ""))
+            continue
+        i = feats.index(key)
+        high, low = DESCRIPTIONS.get(key, (key.removeprefix("fx_").replace("_", " "),) * 2)
         word = ("more " + high) if x[i] > ref[i] else ("less " + low)
-        extra = []
-        if f in typ_real:
-            extra.append(f"typical {_fmt(typ_real[f])} for camera photos")
-        if f in typ_ai:
-            extra.append(f"{_fmt(typ_ai[f])} for AI images")
+        extra = ([f"typical {_fmt(typ_real[key])} for camera photos"] if key in typ_real else []) + (
+            [f"{_fmt(typ_ai[key])} for AI images"] if key in typ_ai else [])
         out.append(f"{word} ({_fmt(float(x[i]))} vs " + ", ".join(extra) + ")" if extra else word)
     lead = "looks generated: " if toward_ai else "looks like a camera photo: "
     return lead + "; ".join(out) if out else ("no single strong cue" if toward_ai else "no strong AI cue")

@@ -335,6 +335,19 @@ def _config_record(cfg: dict) -> dict:
     return rec | ({"block_sizes": [len(b) for b in cfg["blocks"]]} if cfg.get("blocks") else {})
 
 
+def add_typical_values(model: dict, rows: list[dict], is_ai: np.ndarray) -> None:
+    """Median camera-photo and AI-image values of each input and of each texture group (laundered
+    copies): the reference points of the plain-words reasons."""
+    feats = model["features"]
+    x = forensic_model.matrix(rows, feats)
+    model["typical_real"] = {f: round(float(np.median(x[~is_ai, j])), 4) for j, f in enumerate(feats)}
+    model["typical_ai"] = {f: round(float(np.median(x[is_ai, j])), 4) for j, f in enumerate(feats)}
+    groups = sorted({forensic_model.GROUP_OF[f] for f in feats if f in forensic_model.GROUP_OF})
+    gv = np.array([[forensic_model.group_values(r)[g] for g in groups] for r in rows]).reshape(len(rows), len(groups))
+    model["typical_real_groups"] = {g: round(float(np.median(gv[~is_ai, j])), 4) for j, g in enumerate(groups)}
+    model["typical_ai_groups"] = {g: round(float(np.median(gv[is_ai, j])), 4) for j, g in enumerate(groups)}
+
+
 def fit(rows: list[dict], labels: np.ndarray, cfg: dict) -> dict:
     from sklearn.linear_model import LogisticRegression
 
@@ -607,11 +620,8 @@ def main() -> None:
     print(f"laundered AUROC over 5 other fold splits: {repeats}", flush=True)
     rows_all, y_all = _train_rows(by_var, [it["idx"] for it in items], items, cfg)
     model = fit(rows_all, y_all, cfg)
-    lrows = [by_var[(it["idx"], "l0")] for it in items]
     lab = np.array([it["label"] == "ai" for it in items])
-    x = forensic_model.matrix(lrows, cfg["features"])
-    model["typical_real"] = {f: round(float(np.median(x[~lab, j])), 4) for j, f in enumerate(cfg["features"])}
-    model["typical_ai"] = {f: round(float(np.median(x[lab, j])), 4) for j, f in enumerate(cfg["features"])}
+    add_typical_values(model, [by_var[(it["idx"], "l0")] for it in items], lab)
     model["trained_on"] = {
         "data": "development set (shared devdata manifest), files not shipped",
         "n_files": len(items), "n_ai": int(lab.sum()), "n_real": int((~lab).sum()),

@@ -156,7 +156,7 @@ def test_generator_sizes_and_metadata(tmp_path):
 def test_model_json_matches_extractor(tmp_path):
     model = forensic_model.load()
     assert set(model["features"]) <= set(forensic.PIXEL_FEATURES + forensic.TEXTURE_FEATURES)
-    for key in ("evaluation", "trained_on", "typical_real", "typical_ai"):
+    for key in ("evaluation", "trained_on", "typical_real", "typical_ai", "typical_real_groups", "typical_ai_groups"):
         assert key in model
     assert model["trained_on"]["generators_seen"]
     ev = model["evaluation"]["chosen"]
@@ -232,6 +232,31 @@ def test_logistic_contributions_match_one_evaluation_per_measure():
     fast = forensic_model._contributions(model, x, ref)
     slow = forensic_model.contributions_by_trial(model, x, ref)
     assert np.allclose(fast, slow, atol=1e-9) and np.abs(slow).max() > 0
+
+
+def test_texture_reasons_are_groups_in_plain_words():
+    """A texture model's reasons name a group a reader can picture, with the photo's share and
+    the typical shares, not a histogram bin."""
+    feats = forensic.SPAM_DETAIL_FEATURES
+    flat = {f for f in feats if forensic_model.GROUP_OF[f] == "spamd_flat"}
+    model = {"type": "logistic", "features": feats, "transforms": {}, "mean": [0.0] * len(feats),
+             "scale": [1.0] * len(feats), "coef": [5.0 if f in flat else 0.0 for f in feats], "intercept": -2.0,
+             "typical_real": {f: 0.03 if f in flat else 0.0 for f in feats},
+             "typical_real_groups": {"spamd_flat": 0.03}, "typical_ai_groups": {"spamd_flat": 0.01}}
+    fx = forensic.pixel_measures(*forensic.feature_views(np.full((300, 400, 3), 100, np.uint8)))
+    p = float(forensic_model.predict_matrix(model, forensic_model.matrix([fx], feats))[0])
+    text = forensic_model.reasons(model, fx, p)
+    assert p > 0.5 and text == ("looks generated: more perfectly flat runs of pixels in the face "
+                                "(100% vs typical 3.0% for camera photos, 1.0% for AI images)")
+
+
+def test_texture_groups_are_shares():
+    rng = np.random.default_rng(2)
+    noisy = np.clip(_scene() + rng.normal(0, 3, _scene().shape), 0, 255).astype(np.uint8)
+    shares = forensic_model.group_values(forensic.pixel_measures(*forensic.feature_views(noisy)))
+    for prefix in ("spam_", "spamd_", "lbp_"):
+        assert sum(v for g, v in shares.items() if g.startswith(prefix)) == pytest.approx(1.0, abs=1e-5)
+    assert set(shares) == set(forensic_model.GROUPS)
 
 
 def _random_chi2_model(rng: np.random.Generator, feats: list[str]) -> dict:
