@@ -41,6 +41,15 @@ class CheckContext:
             self._by_file = {r["file"]: r for r in self.photos.to_dict("records")}
         return self._by_file
 
+    def house(self) -> Any:
+        """The set's house style: the pipeline's, or learned here once when a check needs it
+        (rule-case tests and library callers give none)."""
+        if self.style is None:
+            from ..house_style import analyse
+
+            self.style = analyse(self.photos, self.policy["consistency"])
+        return self.style
+
     def emit(
         self,
         code: str,

@@ -28,9 +28,11 @@ def ai_evidence(ctx: CheckContext) -> None:
                          f"provenance says it was made by a generative AI", employee_id=eid, file=file,
                          evidence=evidence)
         elif basis == "forensic" and score is not None and score >= suspect:
+            blur = _blur_caveat(ctx, file)
             ctx.emit("AI003", f"{who}: forensic score {score:.2f} suggests AI generation "
-                     f"({rec.get('ai_reasons')}){_measured_rates(suspect, rec)}; this is a request for "
-                     "review, not a verdict", employee_id=eid, file=file, evidence=evidence)
+                     f"({rec.get('ai_reasons')}){_measured_rates(suspect, rec)}; {blur or ''}this is a "
+                     "request for review, not a verdict", employee_id=eid, file=file,
+                     evidence=evidence | {"blurred": bool(blur)}, severity="low" if blur else None)
         if source == "ai" and basis != "provenance":
             ctx.emit("AI004", f"{who}: declared AI photo; the file itself carries no AI provenance",
                      employee_id=eid, file=file, evidence=evidence)
@@ -52,3 +54,21 @@ def _measured_rates(threshold: float, rec: dict) -> str:
         return ""
     return (f"; at this threshold the detector flagged {tpr:.0%} of AI images from generators it was trained "
             f"on and {fpr:.1%} of real photos, and it is no better than chance on other generators")
+
+
+def _blur_caveat(ctx: CheckContext, file: str) -> str:
+    """A face much blurrier than the set's (the sharpness outlier of CON007) confounds the score:
+    the model learned over-smoothed texture as a sign of generation, and a defocused or
+    upscaled camera photo has it too. Such a finding says so, and drops to low."""
+    style = ctx.house().photos.get(file)
+    if style is None or not any(d.column == "sharpness" and d.diff < 0 for d in style.outliers()):
+        return ""
+    from ..forensic_model import ModelError, load
+
+    try:
+        rate = float(load()["evaluation"]["chosen"]["protocol_a"]["smoothing_raises_score"])
+        measured = f" (it did for {rate:.0%} of the real photos it was measured on)"
+    except (ModelError, KeyError, TypeError, ValueError):
+        measured = ""
+    return ("but the face is much blurrier than the rest of the set (see CON007), and blurring alone "
+            f"raises this score{measured}, so a sharper original settles both; ")

@@ -120,9 +120,7 @@ def check_consistency(ctx: CheckContext) -> None:
     photos = ctx.photos
     if photos is None or len(photos) == 0 or "file" not in photos:
         return
-    hs = ctx.style if ctx.style is not None else house_style.analyse(photos, ctx.policy["consistency"])
-    owner = _owner(photos)
-    emit_style(ctx, hs, owner)
+    emit_style(ctx, ctx.house(), _owner(photos))
 
 
 def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, Any]) -> None:
