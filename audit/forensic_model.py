@@ -118,7 +118,7 @@ def _check(model: dict[str, Any], where: str) -> dict[str, Any]:
     if fmap is not None and (not isinstance(fmap, dict) or fmap.get("kind") != "additive_chi2"
                              or not isinstance(fmap.get("steps"), int) or fmap["steps"] < 1):
         raise ModelError(f"{where}: 'feature_map' must be {{\"kind\": \"additive_chi2\", \"steps\": N, \"interval\": x}}")
-    n = len(model["features"]) * (2 * fmap["steps"] - 1 if fmap else 1)
+    n = len(model["features"]) * map_columns(fmap)
     for k in ("mean", "scale", "coef"):
         if k in model and len(model[k]) != n:
             raise ModelError(f"{where}: '{k}' has {len(model[k])} values, expected {n}")
@@ -169,6 +169,11 @@ def additive_chi2(x: np.ndarray, steps: int, interval: float) -> np.ndarray:
     return np.concatenate(out, axis=-1)
 
 
+def map_columns(fmap: dict[str, Any] | None) -> int:
+    """Columns per measure after the feature map (sqrt, then a cos and a sin per further step)."""
+    return 2 * fmap["steps"] - 1 if fmap else 1
+
+
 def model_inputs(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
     """The standardised, clipped columns a logistic model weighs, for a raw measure matrix."""
     fmap = model.get("feature_map")
@@ -202,7 +207,7 @@ def average_logistic(parts: list[dict[str, Any]]) -> dict[str, Any]:
     fmap = parts[0].get("feature_map")
     if any(p.get("feature_map") != fmap or p.get("type", "logistic") != "logistic" for p in parts):
         raise ModelError("average_logistic: the parts must be logistic models with the same feature map")
-    comps = 2 * fmap["steps"] - 1 if fmap else 1
+    comps = map_columns(fmap)
 
     def joined(key: str, weight: float = 1.0) -> list[float]:
         blocks = [np.asarray(p[key], dtype=float).reshape(comps, -1) * weight for p in parts]

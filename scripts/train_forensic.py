@@ -343,7 +343,7 @@ def add_typical_values(model: dict, rows: list[dict], is_ai: np.ndarray) -> None
     model["typical_real"] = {f: round(float(np.median(x[~is_ai, j])), 4) for j, f in enumerate(feats)}
     model["typical_ai"] = {f: round(float(np.median(x[is_ai, j])), 4) for j, f in enumerate(feats)}
     groups = sorted({forensic_model.GROUP_OF[f] for f in feats if f in forensic_model.GROUP_OF})
-    gv = np.array([[forensic_model.group_values(r)[g] for g in groups] for r in rows]).reshape(len(rows), len(groups))
+    gv = np.array([[shares[g] for g in groups] for shares in map(forensic_model.group_values, rows)])
     model["typical_real_groups"] = {g: round(float(np.median(gv[~is_ai, j])), 4) for j, g in enumerate(groups)}
     model["typical_ai_groups"] = {g: round(float(np.median(gv[is_ai, j])), 4) for j, g in enumerate(groups)}
 
