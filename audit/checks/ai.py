@@ -11,7 +11,7 @@ def ai_evidence(ctx: CheckContext) -> None:
     suspect = ctx.policy["ai"]["suspect_score"]
     declared = dict(zip(ctx.staff["employee_id"], ctx.staff["photo_source"]))
     names = dict(zip(ctx.staff["employee_id"], ctx.staff["name"]))
-    for rec in ctx.photos.to_dict("records"):
+    for rec in ctx.photo_by_file().values():
         if rec.get("error"):
             continue
         eid, file = rec.get("employee_id"), rec["file"]
@@ -42,15 +42,10 @@ def _measured_rates(threshold: float, rec: dict) -> str:
     """What the built-in detector's score is worth, in its own measured figures: a reader
     should weigh 0.99 from this detector knowing how often it is wrong, not as a certainty.
     Empty when the figures do not apply (another threshold, a user's ONNX model in the mix)."""
-    from ..forensic_model import ModelError, load
-
-    try:
-        ev = load()["evaluation"]
-        h = ev["headline"]
-        if float(ev["threshold"]) != float(threshold) or rec.get("onnx_score") is not None:
-            return ""
-        tpr, fpr = h["known_generators_tpr_at_threshold_laundered"], h["known_generators_fpr_at_threshold_laundered"]
-    except (ModelError, KeyError, TypeError, ValueError):
+    measured_at = _evaluation("threshold")
+    tpr = _evaluation("headline", "known_generators_tpr_at_threshold_laundered")
+    fpr = _evaluation("headline", "known_generators_fpr_at_threshold_laundered")
+    if measured_at != threshold or tpr is None or fpr is None or rec.get("onnx_score") is not None:
         return ""
     return (f"; at this threshold the detector flagged {tpr:.0%} of AI images from generators it was trained "
             f"on and {fpr:.1%} of real photos, and it is no better than chance on other generators")
@@ -63,12 +58,22 @@ def _blur_caveat(ctx: CheckContext, file: str) -> str:
     style = ctx.house().photos.get(file)
     if style is None or not any(d.column == "sharpness" and d.diff < 0 for d in style.outliers()):
         return ""
+    rate = _evaluation("chosen", "protocol_a", "smoothing_raises_score")
+    measured = f" (it did for {rate:.0%} of the real photos it was measured on)" if rate is not None else ""
+    return ("but the face is much blurrier than the rest of the set (see CON007), and blurring alone "
+            f"raises this score{measured}, so a sharper original settles both; ")
+
+
+def _evaluation(*keys: str) -> float | None:
+    """A number from the shipped forensic model's evaluation record (the figures the training
+    script measured), or None when the model, the key or a number is missing: a finding then
+    goes without the figure rather than failing."""
     from ..forensic_model import ModelError, load
 
     try:
-        rate = float(load()["evaluation"]["chosen"]["protocol_a"]["smoothing_raises_score"])
-        measured = f" (it did for {rate:.0%} of the real photos it was measured on)"
+        value = load()["evaluation"]
+        for k in keys:
+            value = value[k]
+        return float(value)
     except (ModelError, KeyError, TypeError, ValueError):
-        measured = ""
-    return ("but the face is much blurrier than the rest of the set (see CON007), and blurring alone "
-            f"raises this score{measured}, so a sharper original settles both; ")
+        return None
