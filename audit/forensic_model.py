@@ -18,7 +18,7 @@ import json
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -296,6 +296,14 @@ def _pct(v: float) -> str:
     return f"{100 * v:.1f}%" if v < 0.1 else f"{100 * v:.0f}%"
 
 
+def _versus(v: float, real: float | None, ai: float | None, fmt: Callable[[float], str]) -> str:
+    """' (v vs typical R for camera photos, A for AI images)': a reason's value next to the
+    typical values it is judged against; empty when the model records none."""
+    extra = ([f"typical {fmt(real)} for camera photos"] if real is not None else []) + (
+        [f"{fmt(ai)} for AI images"] if ai is not None else [])
+    return f" ({fmt(v)} vs " + ", ".join(extra) + ")" if extra else ""
+
+
 def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3) -> str:
     """The measures that pushed the score most, in plain words with their values.
 
@@ -323,18 +331,14 @@ def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3
         if (toward_ai and c <= 0.05) or (not toward_ai and c >= -0.05):
             break
         if key in GROUPS:
-            v, real, ai = values[key], grp_real.get(key), grp_ai.get(key)
+            v, real = values[key], grp_real.get(key)
             word = "more " if real is None or v > real else "fewer "
-            extra = ([f"typical {_pct(real)} for camera photos"] if real is not None else []) + (
-                [f"{_pct(ai)} for AI images"] if ai is not None else [])
-            out.append(word + GROUPS[key][0] + (f" ({_pct(v)} vs " + ", ".join(extra) + ")" if extra else ""))
+            out.append(word + GROUPS[key][0] + _versus(v, real, grp_ai.get(key), _pct))
             continue
         i = feats.index(key)
         high, low = DESCRIPTIONS.get(key, (key.removeprefix("fx_").replace("_", " "),) * 2)
         word = ("more " + high) if x[i] > ref[i] else ("less " + low)
-        extra = ([f"typical {_fmt(typ_real[key])} for camera photos"] if key in typ_real else []) + (
-            [f"{_fmt(typ_ai[key])} for AI images"] if key in typ_ai else [])
-        out.append(f"{word} ({_fmt(float(x[i]))} vs " + ", ".join(extra) + ")" if extra else word)
+        out.append(word + _versus(float(x[i]), typ_real.get(key), typ_ai.get(key), _fmt))
     lead = "looks generated: " if toward_ai else "looks like a camera photo: "
     return lead + "; ".join(out) if out else ("no single strong cue" if toward_ai else "no strong AI cue")
 
