@@ -57,15 +57,64 @@ def _pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+# Encoders and float paths differ by CPU (SIMD rounding in libjpeg and numpy), so a regenerated
+# photo may differ from the committed one by a level here and there while being the same picture.
+# The stated tolerance: mean absolute difference at most 0.25 grey levels and 99.9% of channel
+# values within 8 levels. A real change to the generator (a backdrop one level lighter, a moved
+# face, another quality) moves the mean by far more than that.
+MEAN_TOLERANCE = 0.25
+P999_TOLERANCE = 8
+
+
+def _metadata(img: Image.Image) -> dict:
+    """What the audit reads besides pixels: format, size, EXIF, XMP and PNG text chunks."""
+    info = {k: v for k, v in img.info.items() if k in ("exif", "xmp", "XML:com.adobe.xmp", "parameters", "Software")}
+    return {"format": img.format, "size": img.size, "mode": img.mode, "info": info}
+
+
+def _assert_same_picture(ours: Path, fresh: Path, rel: str, *, truncated: bool = False) -> None:
+    with Image.open(ours) as a, Image.open(fresh) as b:
+        assert _metadata(a) == _metadata(b), f"{rel}: format, size or metadata differ"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", truncated)
+        pa, pb = _pixels(ours).astype(np.int16), _pixels(fresh).astype(np.int16)
+    if truncated:  # only the rows both files still hold are compared
+        rows = int(pa.shape[0] * 0.3)
+        pa, pb = pa[:rows], pb[:rows]
+    assert _same_within_tolerance(pa, pb), (
+        f"{rel} differs from what scripts/make_sample_portfolio.py writes "
+        f"(mean {np.abs(pa - pb).mean():.3f} levels): regenerate it"
+    )
+
+
+def _same_within_tolerance(pa: np.ndarray, pb: np.ndarray) -> bool:
+    diff = np.abs(pa.astype(np.int16) - pb.astype(np.int16))
+    return bool(diff.mean() <= MEAN_TOLERANCE and np.percentile(diff, 99.9) <= P999_TOLERANCE)
+
+
 def test_committed_sample_is_what_the_generator_writes(gen, regenerated):
     assert _files(SAMPLE) == _files(regenerated)
     for rel in _files(SAMPLE):
-        ours, fresh = (SAMPLE / rel).read_bytes(), (regenerated / rel).read_bytes()
-        if rel == gen.C2PA_FILE:
-            # A C2PA signature is new on every run; the picture under it is not.
-            assert np.array_equal(_pixels(SAMPLE / rel), _pixels(regenerated / rel)), rel
+        ours, fresh = SAMPLE / rel, regenerated / rel
+        if rel.endswith((".csv", ".md")):
+            assert ours.read_bytes() == fresh.read_bytes(), f"{rel} differs: regenerate the sample"
             continue
-        assert ours == fresh, f"{rel} differs from what scripts/make_sample_portfolio.py writes: regenerate it"
+        truncated = rel == "photos/broken.jpg"
+        if truncated:  # cut at 2/5 of the encoded length, which an encoder may vary by a few bytes
+            assert abs(ours.stat().st_size - fresh.stat().st_size) <= 0.01 * ours.stat().st_size, rel
+        # The C2PA file's signature is new on every run; the picture under it is compared as any other.
+        _assert_same_picture(ours, fresh, rel, truncated=truncated)
+
+
+def test_sample_comparison_catches_a_changed_picture():
+    """The tolerance is not so loose that a visible change passes: two levels lighter everywhere,
+    or one face-sized patch changed, fail; the picture itself passes."""
+    pixels = _pixels(SAMPLE / "photos/E1002.jpg").astype(np.int16)
+    assert _same_within_tolerance(pixels, pixels)
+    assert not _same_within_tolerance(pixels, np.clip(pixels + 2, 0, 255))
+    patched = pixels.copy()
+    patched[100:140, 100:140] = 0
+    assert not _same_within_tolerance(pixels, patched)
 
 
 def test_sample_stays_small():
