@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import AnonymizeError
 from .findings import Finding
 
 KEY_FILE_NAME = "pseudonym.key"
@@ -58,10 +59,6 @@ _STAFF_KEEP = {"title", "department", "row", "photo_date", "photo_source", "clie
 _PHOTO_DROP = ("text_chunks", "phash", "dhash", "face_phash")
 _WORD = re.compile(r"[\w.@/+'’\-]+")
 _TRAIL = ".,;:)!?'\"’"
-
-
-class AnonymizeError(ValueError):
-    """The pseudonym key cannot be read or created; the message names the file."""
 
 
 def default_key_path() -> Path:
@@ -264,7 +261,7 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
         code=f.code, name=f.name, category=f.category, severity=f.severity, message=pseudo.text(f.message),
         employee_id=pseudo.id(f.employee_id), file=pseudo.file(f.file),
         related_files=[pseudo.file(r) for r in f.related_files], evidence=pseudo.deep(f.evidence),
-        recommendation=pseudo.text(f.recommendation)) for f in result.findings]
+        recommendation=pseudo.text(f.recommendation), action=f.action) for f in result.findings]
     recs = [dataclasses.replace(r, employee_id=pseudo.id(r.employee_id), name=pseudo.name(r.employee_id),
                                 reason=pseudo.text(r.reason)) for r in result.recommendations]
     inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, issues=[])

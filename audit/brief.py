@@ -19,14 +19,11 @@ import pandas as pd
 
 from . import house_style
 from .checks.consistency import colour_name
+from .errors import BriefError
 
 BRIEF_FORMATS = ("md", "pdf")
 COMMON_RATIOS = ((1, 1), (4, 5), (3, 4), (2, 3), (5, 7), (9, 16))
 ICAO_MIN_EYE_PX = 90
-
-
-class BriefError(ValueError):
-    """The portfolio cannot give a brief (no photos, too few measurable ones, bad format)."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -74,7 +71,7 @@ def _q(photos: pd.DataFrame, col: str, files: list[str], q: float = 0.5) -> floa
     return float(v.quantile(q)) if len(v) else None
 
 
-def brief_data(photos: pd.DataFrame, policy: Any = None, title: str = "") -> dict[str, Any]:
+def brief_data(photos: pd.DataFrame, policy: Any, title: str = "") -> dict[str, Any]:
     """The brief's content, from the feature rows of a set (JSON-safe)."""
     hs = house_style.analyse(photos, policy)
     s = hs.summary()

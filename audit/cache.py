@@ -5,29 +5,33 @@ model and the run options that change features (a user's AI model). A second tab
 which content hash a path had at a given (size, mtime, inode), so a warm re-run does not even
 read unchanged files; a changed file, or new feature code or model, misses exactly where it must.
 
-The cache holds measurements of photos, not the photos: no pixels, no names.
+The cache holds measurements of photos, not the photos: no pixels, no names. It is disposable:
+a damaged database is moved aside and a new one started, an unusable folder is skipped, each
+with one warning (the `audit` logger); neither stops an audit, which then measures afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from . import forensic_model
+from .errors import CacheError
 from .findings import plain
+
+log = logging.getLogger("audit")
+DB_NAME = "features.sqlite3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS features (key TEXT PRIMARY KEY, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stat_index (path TEXT PRIMARY KEY, stat TEXT NOT NULL, sha256 TEXT NOT NULL);
 """
-
-
-class CacheError(OSError):
-    """The cache folder cannot be used."""
 
 
 def default_cache_dir() -> Path:
@@ -72,41 +76,129 @@ def _lookup(db: sqlite3.Connection, sha256: str, digest: str) -> dict[str, Any] 
 
 
 class FeatureCache:
+    """The main process's read-write view. Use `FeatureCache.open`, which never raises."""
+
     def __init__(self, directory: Path, digest: str) -> None:
-        self.directory = directory
+        self.directory = directory.resolve()
         self.digest = digest
+        self.db: sqlite3.Connection | None = None
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(directory / "features.sqlite3", timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise CacheError(f"{directory}: cannot use the feature cache: {exc}") from None
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.db = _connect(self.directory / DB_NAME)
+        except OSError as exc:
+            raise CacheError(f"{directory}: cannot use the feature cache: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise CacheError(f"{directory / DB_NAME}: cannot use the feature cache: {exc}") from None
+
+    @classmethod
+    def open(cls, directory: Path, digest: str) -> "FeatureCache | None":
+        """The cache in `directory`, or None (with one warning) when it cannot be used. A file
+        that is not a working database is moved aside (never deleted) and a new one started."""
+        try:
+            return cls(directory, digest)
+        except CacheError as exc:
+            db = directory / DB_NAME
+            if not (db.is_file() and _damaged(db)):
+                log.warning("%s; measuring every photo without it", exc)
+                return None
+            aside = db.with_name(f"{DB_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                os.replace(db, aside)
+                for extra in ("-wal", "-shm"):
+                    Path(f"{db}{extra}").unlink(missing_ok=True)
+                cache = cls(directory, digest)
+            except (OSError, CacheError) as again:
+                log.warning("%s; measuring every photo without it (%s)", exc, again)
+                return None
+            log.warning("%s: the feature cache was damaged; moved it to %s and started a new one", db, aside.name)
+            return cache
+
+    def _failed(self, exc: Exception) -> None:
+        """A database error in mid-run: stop using the cache (the audit goes on) and say so once."""
+        if self.db is not None:
+            log.warning("%s: the feature cache failed (%s); the rest of the run does not use it",
+                        self.directory / DB_NAME, exc)
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+            self.db = None
 
     def known_hash(self, path: Path) -> str | None:
         """The content hash of `path` if it has not changed since we last hashed it."""
         sig = stat_signature(path)
-        row = self.db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (str(path.resolve()),)).fetchone()
-        return row[1] if row and sig and row[0] == sig else None
+        if self.db is None or not sig:
+            return None
+        try:
+            row = self.db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (str(path.resolve()),)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        return row[1] if row and row[0] == sig else None
 
     def get(self, sha256: str) -> dict[str, Any] | None:
-        return _lookup(self.db, sha256, self.digest)
+        if self.db is None:
+            return None
+        try:
+            return _lookup(self.db, sha256, self.digest)
+        except (sqlite3.Error, ValueError) as exc:
+            self._failed(exc)
+            return None
 
     def put(self, path: Path, sha256: str, features: dict[str, Any]) -> None:
         """Store a row (committed by `close`, in one transaction for the whole run)."""
-        self.db.execute("INSERT OR REPLACE INTO features VALUES (?, ?)",
-                        (f"{sha256}:{self.digest}", json.dumps(plain(features))))
-        sig = stat_signature(path)
-        if sig:
-            self.db.execute("INSERT OR REPLACE INTO stat_index VALUES (?, ?, ?)", (str(path.resolve()), sig, sha256))
+        if self.db is None:
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO features VALUES (?, ?)",
+                            (f"{sha256}:{self.digest}", json.dumps(plain(features))))
+            sig = stat_signature(path)
+            if sig:
+                self.db.execute("INSERT OR REPLACE INTO stat_index VALUES (?, ?, ?)", (str(path.resolve()), sig, sha256))
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def close(self) -> None:
+        if self.db is None:
+            return
         try:
             self.db.commit()
-        finally:
             self.db.close()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+        self.db = None
 
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    """Open (or create) the database and prove it works: a damaged file fails here, not mid-run."""
+    db = sqlite3.connect(db_path, timeout=30)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        db.execute("SELECT key, row FROM features LIMIT 1").fetchall()
+        db.execute("SELECT path, stat, sha256 FROM stat_index LIMIT 1").fetchall()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def _damaged(db_path: Path) -> bool:
+    """True if the file is there and readable but is not a database we can use (as opposed to a
+    folder or file we may not write: that is skipped, never moved)."""
+    if not os.access(db_path, os.R_OK | os.W_OK) or not os.access(db_path.parent, os.W_OK):
+        return False
+    try:
+        db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            db.execute("SELECT key, row FROM features LIMIT 1").fetchall()
+            db.execute("SELECT path, stat, sha256 FROM stat_index LIMIT 1").fetchall()
+            return db.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return True
 
 
 _WORKER_CACHES: dict[tuple[str, str], "_ReadOnly"] = {}
@@ -117,7 +209,7 @@ def worker_cache(directory: str, digest: str) -> "_ReadOnly":
     content hash (they never write: the main process stores results in one transaction)."""
     key = (directory, digest)
     if key not in _WORKER_CACHES:
-        _WORKER_CACHES[key] = _ReadOnly(Path(directory) / "features.sqlite3", digest)
+        _WORKER_CACHES[key] = _ReadOnly(Path(directory) / DB_NAME, digest)
     return _WORKER_CACHES[key]
 
 
@@ -125,7 +217,8 @@ class _ReadOnly:
     def __init__(self, db_path: Path, digest: str) -> None:
         self.digest = digest
         try:
-            self.db: sqlite3.Connection | None = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True, timeout=30)
+            self.db: sqlite3.Connection | None = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True,
+                                                                 timeout=30)
         except sqlite3.Error:
             self.db = None  # no cache yet, or not reachable from this worker: measure
 
@@ -134,5 +227,5 @@ class _ReadOnly:
             return None
         try:
             return _lookup(self.db, sha256, self.digest)
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError):
             return None

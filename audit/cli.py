@@ -1,26 +1,70 @@
 """The command line. Only this module knows about Click and exit codes: the core raises plain
-exceptions, and here they become one-line messages with exit status 2."""
+exceptions (`audit.errors`), and `_Commands.invoke` turns them into exit statuses in one place:
+an input error is one line and exit 2, anything unexpected one line, a saved traceback and exit 3."""
 
 from __future__ import annotations
 
+import logging
 import sys
-from datetime import date
+import tempfile
+import traceback
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
+from .errors import AuditError, UsageError
 from .findings import SEVERITIES, severity_rank
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_CRASH = 3
 
 
-class InputError(click.ClickException):
-    """A usage, input or policy error: one line on stderr, exit status 2."""
+class _Failure(click.ClickException):
+    """An AuditError as Click prints it: "Error: <one line>" on stderr, exit status 2."""
 
     exit_code = EXIT_ERROR
+
+
+def save_traceback(exc: BaseException) -> Path | None:
+    """Write the traceback of an unexpected error to a file a user can attach to a bug report:
+    the user's state folder, else the temporary folder. None if neither is writable."""
+    from platformdirs import user_state_dir
+
+    text = "".join(traceback.format_exception(exc))
+    name = f"crash-{datetime.now():%Y%m%d-%H%M%S}-{id(exc):x}.txt"
+    for folder in (Path(user_state_dir("headshot-audit")), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(f"headshot-audit {__version__}\n{' '.join(sys.argv)}\n\n{text}", encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+class _Commands(click.Group):
+    """The one place where errors become exit statuses."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditError as exc:
+            raise _Failure(" ".join(str(exc).split())) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so in one line, keep the details in a file
+            path = save_traceback(exc)
+            where = f"the traceback is in {path}" if path else "no traceback could be saved"
+            first = (str(exc).splitlines() or [""])[0][:200]
+            click.echo(f"headshot-audit: internal error ({type(exc).__name__}: {first}); {where}. "
+                       "Please report it with that file.", err=True)
+            ctx.exit(EXIT_CRASH)
 
 
 def _parse_formats(value: str) -> tuple[str, ...]:
@@ -61,13 +105,30 @@ class _Progress:
     def close(self) -> None:
         if self.bar:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="headshot-audit")
 def cli() -> None:
     """Audit a staff headshot portfolio: stale, inconsistent, AI-generated, duplicated and
     misused photos, with a PDF recommendation report."""
+    _show_warnings()
+
+
+class _WarningLine(logging.Handler):
+    """The core's warnings (the `audit` logger) as one line each on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"headshot-audit: warning: {' '.join(record.getMessage().split())}", err=True)
+
+
+def _show_warnings(level: int = logging.WARNING) -> None:
+    log = logging.getLogger("audit")
+    log.setLevel(level)
+    log.propagate = False
+    if not any(isinstance(h, _WarningLine) for h in log.handlers):
+        log.addHandler(_WarningLine())
 
 
 @cli.command()
@@ -113,17 +174,12 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
         anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
         accent: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
-    from .anonymize import AnonymizeError
-    from .cache import CacheError, default_cache_dir
+    from .cache import default_cache_dir
     from .features import default_jobs
-    from .history import HistoryError, load_history
-    from .inventory import InventoryError
+    from .history import load_history
     from .pipeline import AuditConfig, run_audit
-    from .policy import PolicyError
-    from .report.atomic import OutputError
     from .report.render import ReportError, ReportOptions, check_accent
     from .report.write import write_outputs
-    from .staff import StaffError
 
     fmt = _parse_formats(formats)
     if accent is not None:
@@ -131,10 +187,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
             check_accent(accent, "--accent")
         except ReportError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint="'--accent'") from None
-    try:
-        previous = load_history(previous_path) if previous_path else None
-    except HistoryError as exc:
-        raise InputError(str(exc)) from None
+    previous = load_history(previous_path) if previous_path else None
     options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
                             accent=accent, anonymize=anonymize)
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
@@ -149,11 +202,8 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
         result = run_audit(config, progress=progress.step, on_start=progress.start)
         progress.close()
         written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
-    except (PolicyError, StaffError, InventoryError, OutputError, ReportError, CacheError, HistoryError,
-            AnonymizeError) as exc:
-        progress.close()
-        raise InputError(str(exc)) from None
     finally:
+        progress.close()
         if client is not None:
             client.close()
     s = result.summary()
@@ -172,11 +222,11 @@ def _connect(address: str):  # type: ignore[no-untyped-def]
     try:
         from distributed import Client
     except ImportError:
-        raise InputError("--scheduler needs the Dask extra: pip install 'headshot-audit[dask]'") from None
+        raise UsageError("--scheduler needs the Dask extra: pip install 'headshot-audit[dask]'") from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"--scheduler {address}: cannot connect: {exc}") from None
+        raise UsageError(f"--scheduler {address}: cannot connect: {exc}") from None
 
 
 @cli.command()
@@ -184,12 +234,9 @@ def _connect(address: str):  # type: ignore[no-untyped-def]
               help="Show the rules as this policy file sets them.")
 def rules(policy_path: Path | None) -> None:
     """List every rule: code, severity, category and what it checks."""
-    from .policy import PolicyError, load_policy
+    from .policy import load_policy
 
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        raise InputError(str(exc)) from None
+    policy = load_policy(policy_path)
     for code, r in sorted(policy.rules.items()):
         state = "" if r.enabled else "  (disabled)"
         click.echo(f"{code}  {r.severity:<8} {r.category:<11} {r.name}{state}")
@@ -206,15 +253,12 @@ def evaluate(folder: Path, launder: bool, as_json: bool, ai_model: Path | None) 
     """Measure the AI detector on FOLDER (manifest.csv with file,label[,source_repo], or real/ and ai/)."""
     import json
 
-    from .evaluate import EvaluationError, evaluate_dir, format_text
-    from .onnx_detector import OnnxModelError, check_model
+    from .evaluate import evaluate_dir, format_text
+    from .onnx_detector import check_model
 
-    try:
-        if ai_model:
-            check_model(ai_model)
-        result = evaluate_dir(folder, launder=launder, options={"ai_model": str(ai_model)} if ai_model else None)
-    except (EvaluationError, OnnxModelError) as exc:
-        raise InputError(str(exc)) from None
+    if ai_model:
+        check_model(ai_model)
+    result = evaluate_dir(folder, launder=launder, options={"ai_model": str(ai_model)} if ai_model else None)
     click.echo(json.dumps(result, indent=1) if as_json else format_text(result))
 
 
@@ -230,15 +274,10 @@ def evaluate(folder: Path, launder: bool, as_json: bool, ai_model: Path | None) 
 def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str) -> None:
     """Write a one-page house-style brief (backdrop colour, crop, head size, eye line, light,
     minimum size) of PORTFOLIO's main style, for a photographer or an AI headshot service."""
-    from .brief import BriefError, write_brief
+    from .brief import write_brief
     from .features import default_jobs
-    from .policy import PolicyError
-    from .staff import StaffError
 
-    try:
-        written = write_brief(portfolio, staff_csv, out_dir, formats, policy_path, jobs=default_jobs())
-    except (BriefError, PolicyError, StaffError) as exc:
-        raise InputError(str(exc)) from None
+    written = write_brief(portfolio, staff_csv, out_dir, formats, policy_path, jobs=default_jobs())
     for path in written:
         click.echo(f"  wrote {path}", err=True)
 

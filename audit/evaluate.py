@@ -22,13 +22,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
+from .errors import EvaluationError
+
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
 REPORT_THRESHOLD = 0.5
 LAUNDER_SIZE = 512
-
-
-class EvaluationError(ValueError):
-    """Bad evaluation input; the message names the file (and row) at fault."""
 
 
 # ---------------------------------------------------------------- metrics (numpy only)

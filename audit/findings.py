@@ -8,6 +8,10 @@ from typing import Any
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 CATEGORIES: tuple[str, ...] = ("data", "stale", "consistency", "ai", "role", "duplicate")
+# What a rule asks for, most urgent first (the order in which one person's findings compete:
+# see audit.recommend). `remove`: take a published photo down; `confirm`: ask the person or HR
+# a question (an e-mail, no cost).
+ACTIONS: tuple[str, ...] = ("retake", "refresh", "fix", "remove", "review", "confirm", "keep")
 
 
 def plain(value: Any) -> Any:
@@ -49,12 +53,18 @@ class Finding:
     related_files: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     recommendation: str = ""
+    # What the finding asks for (one of ACTIONS): the rule's action, unless the check chose
+    # another for this finding (e.g. "review" when the evidence is only probabilistic). None:
+    # the rule's action (findings made outside a check).
+    action: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"finding {self.code}: unknown severity {self.severity!r}")
         if self.category not in CATEGORIES:
             raise ValueError(f"finding {self.code}: unknown category {self.category!r}")
+        if self.action is not None and self.action not in ACTIONS:
+            raise ValueError(f"finding {self.code}: unknown action {self.action!r}")
         self.evidence = plain(self.evidence)
 
     @property
@@ -68,5 +78,5 @@ class Finding:
             "code": self.code, "name": self.name, "category": self.category, "severity": self.severity,
             "message": self.message, "employee_id": self.employee_id, "file": self.file,
             "related_files": list(self.related_files), "evidence": self.evidence,
-            "recommendation": self.recommendation, "key": self.key,
+            "recommendation": self.recommendation, "action": self.action, "key": self.key,
         }

@@ -23,6 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .errors import HistoryError
+
 # The key numbers a trend follows: (key, label, how to print).
 TREND_NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("staff", "staff", "int"),
@@ -32,10 +34,6 @@ TREND_NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("median_age_months", "median photo age, months", "num"),
     ("consistency_score", "consistency score (0-100)", "num"),
 )
-
-
-class HistoryError(ValueError):
-    """An earlier audit cannot be read or compared; the message names the file."""
 
 
 @dataclass

@@ -78,53 +78,15 @@ MEASURES: tuple[Measure, ...] = (
 MEASURE_BY_COLUMN = {m.column: m for m in MEASURES}
 FAMILIES: tuple[str, ...] = ("framing", "backdrop", "colour", "exposure", "sharpness", "resolution", "shape")
 
-DEFAULT_PARAMS: dict[str, Any] = {
-    "outlier_z": 3.5,
-    "min_photos": 5,
-    "style_measures": ["backdrop_L", "backdrop_a", "backdrop_b", "head_size", "eye_line"],
-    "style_cut": 3.0,
-    "min_style_share": 0.1,
-    "min_style_size": 3,
-    "family_penalty": 30,
-    "min_diff": {
-        "head_size": 0.38, "eye_line": 0.05, "face_center_x": 0.06, "roll_deg": 10.0,
-        "backdrop_L": 8.0, "backdrop_a": 5.0, "backdrop_b": 5.0, "backdrop_nonuniformity": 5.0,
-        "cast_a": 4.0, "cast_b": 4.0, "chroma_mean": 6.0, "skin_chroma": 8.0, "face_a": 4.0, "face_b": 4.0,
-        "face_L": 12.0, "face_clip_bright": 0.05, "face_clip_dark": 0.2, "light_balance": 0.15,
-        "sharpness": 0.4, "blockiness": 0.3, "short_side_px": 1.0, "aspect_ratio": 0.06,
-    },
-}
 MAD_SCALE = 1.4826
 
 
 def params_from(policy_or_params: Any) -> dict[str, Any]:
-    """Consistency parameters: the policy's `[consistency]` table over the built-in defaults."""
-    src: dict[str, Any] = {}
-    if policy_or_params is None:
-        pass
-    elif isinstance(policy_or_params, dict):
-        src = policy_or_params
-    else:
-        try:
-            src = policy_or_params["consistency"]
-        except (KeyError, TypeError):
-            src = {}
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_PARAMS.items()}
-    for k, v in src.items():
-        if k == "min_diff":
-            out["min_diff"].update(v)
-        else:
-            out[k] = v
-    for k in ("outlier_z", "style_cut", "family_penalty"):
-        if not (isinstance(out[k], (int, float)) and out[k] > 0):
-            raise ValueError(f"consistency.{k} must be a number > 0, got {out[k]!r}")
-    if not 0 <= out["min_style_share"] <= 1:
-        raise ValueError(f"consistency.min_style_share must be between 0 and 1, got {out['min_style_share']!r}")
-    unknown = [m for m in out["style_measures"] if m not in MEASURE_BY_COLUMN]
-    if unknown:
-        raise ValueError(f"consistency.style_measures: unknown measure(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(MEASURE_BY_COLUMN)}")
-    return out
+    """The `[consistency]` parameters from a Policy, or the table itself. They come only from
+    the policy (rules/default.toml holds the defaults) and were validated when it was loaded."""
+    if isinstance(policy_or_params, dict):
+        return policy_or_params
+    return policy_or_params["consistency"]
 
 
 @dataclass
@@ -334,7 +296,7 @@ def _logistic(x: float, x0: float, w: float = 0.6) -> float:
     return 1.0 / (1.0 + math.exp(-(x - x0) / w))
 
 
-def analyse(photos: pd.DataFrame, params: Any = None) -> HouseStyle:
+def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
     """Learn the house style of `photos` (one row per photo with the face/look columns and `file`).
     Rows with a decode `error` are left out."""
     P = params_from(params)
@@ -519,12 +481,12 @@ def _relabel(devs: list[Deviation], min_diff: dict[str, float], spread: dict[str
         bl.family = "colour"
 
 
-def analyse_features(rows: list[dict[str, Any]], params: Any = None) -> HouseStyle:
+def analyse_features(rows: list[dict[str, Any]], params: Any) -> HouseStyle:
     """`analyse` for a list of feature rows (as `extract_one` returns them)."""
     return analyse(pd.DataFrame(rows), params)
 
 
-def annotate_photos(photos: pd.DataFrame, params: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def annotate_photos(photos: pd.DataFrame, params: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     """For the pipeline and the report: `photos` with the per-photo columns of `annotate()`
     (style_group, in_main_style, consistency_score, consistency_score_main, consistency_flags)
     merged in, and the set's `summary()`. Photos that could not be decoded get None."""

@@ -14,14 +14,11 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from .errors import InventoryError
 from .staff import StaffIssue, StaffTable
 from .tables import nulls_to_none
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".gif", ".tif", ".tiff", ".bmp"}
-
-
-class InventoryError(ValueError):
-    """The portfolio folder itself is unusable."""
 
 
 @dataclass

@@ -30,11 +30,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .errors import OnnxModelError
+
 DEFAULT_SIZE = 224
-
-
-class OnnxModelError(Exception):
-    """The ONNX model cannot be loaded or does not follow the convention; the message names the file."""
 
 
 class _Detector:

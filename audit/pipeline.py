@@ -129,13 +129,25 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     files = list(inventory.photos["file"])
     if on_start:
         on_start(len(files))
-    cache = FeatureCache(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
+    cache = FeatureCache.open(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
     try:
         rows = extract_all(inventory.root, files, jobs=config.jobs, executor=config.executor,
                            progress=progress, options=config.options, cache=cache)
     finally:
         if cache:
             cache.close()
+    photos, style, findings = assess(inventory, rows, policy, config.as_of)
+    recs = recommend(inventory.staff, findings, policy)
+    return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
+                       recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
+                       style_summary=style.summary())
+
+
+def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
+           as_of: date) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
+    """Everything after the measurements: join the feature rows to the inventory, score AI
+    evidence, learn the house style and run the checks. The rule test cases enter here too, with
+    feature rows written by hand."""
     features = pd.DataFrame.from_records(rows, columns=None if rows else ["file", "error"]).astype({"file": object})
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)
@@ -146,14 +158,11 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
         annotations, on="file", how="left")
     photos = nulls_to_none(photos)
 
-    ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=config.as_of,
+    ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=as_of,
                        issues=inventory.issues, style=style)
     findings = run_checks(ctx)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.code, f.employee_id or "", f.file or ""))
-    recs = recommend(inventory.staff, findings, policy)
-    return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
-                       recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary())
+    return photos, style, findings
 
 
 def audit_metadata(result: AuditResult) -> dict[str, Any]:

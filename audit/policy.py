@@ -8,36 +8,39 @@ a second description of the format to keep in step.
 from __future__ import annotations
 
 import copy
+import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .findings import CATEGORIES, SEVERITIES
+from .errors import PolicyError
+from .findings import ACTIONS, CATEGORIES, SEVERITIES
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "employee_id", "name", "first_name", "last_name", "title", "department", "email",
-    "photo", "photo_date", "photo_source", "client_facing", "seniority", "platforms",
+    "photo", "photo_date", "photo_source", "client_facing", "seniority", "platforms", "hire_date",
 )
 
 # Tables whose keys are the user's to choose (not checked against the default's keys).
 _FREE_TABLES = {"columns"}
 
 
-class PolicyError(ValueError):
-    """A policy file is unreadable or has a bad key or value; the message names file and key."""
-
-
 @dataclass(frozen=True)
 class Rule:
+    """One rule, exactly as its policy entry `[rules.CODE]` says."""
+
     code: str
     name: str
     category: str
     severity: str
     enabled: bool
+    check: str  # the registered check that emits it
+    action: str  # what the rule asks for (audit.findings.ACTIONS); audit.recommend reads it
     summary: str
     recommendation: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class Policy:
@@ -47,10 +50,7 @@ class Policy:
         self.data = data
         self.source = source
         self.base_dir = base_dir
-        self.rules: dict[str, Rule] = {
-            code: Rule(code=code, **{k: v for k, v in entry.items()})
-            for code, entry in data["rules"].items()
-        }
+        self.rules: dict[str, Rule] = {code: Rule(code=code, **entry) for code, entry in data["rules"].items()}
 
     def __getitem__(self, section: str) -> Any:
         return self.data[section]
@@ -61,6 +61,11 @@ class Policy:
 
 def default_policy_text() -> str:
     return resources.files("audit").joinpath("rules", "default.toml").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _default_data() -> dict[str, Any]:
+    return _parse(default_policy_text(), "default policy")
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:
@@ -113,7 +118,9 @@ def _merge(default: dict[str, Any], user: dict[str, Any], source: str, path: str
 
 
 def _validate(data: dict[str, Any], source: str) -> None:
-    """Check the values a type check cannot: ranges, enumerations, orderings."""
+    """Check the values a type check cannot: ranges, enumerations, orderings, and each rule
+    against the check that emits it."""
+    _validate_rules(data, source)
     for code, rule in data["rules"].items():
         if rule["severity"] not in SEVERITIES:
             raise PolicyError(
@@ -157,21 +164,65 @@ def _validate(data: dict[str, Any], source: str) -> None:
             )
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load the default policy, with a user's file merged over it when `path` is given."""
-    data = _parse(default_policy_text(), "default policy")
-    if path is None:
-        _validate(data, "default policy")
-        return Policy(data, "default")
-    path = Path(path)
+def _validate_rules(data: dict[str, Any], source: str) -> None:
+    """Each rule names a registered check that emits its code, an action, and parameters the
+    check declares, in range; each table a check reads is in range too."""
+    from .checks import load_checks
+
+    checks = load_checks()
+    for code, rule in data["rules"].items():
+        key = f"rules.{code}"
+        spec = checks.get(rule["check"])
+        if spec is None:
+            raise PolicyError(f"{source}: key '{key}.check' names no check ({rule['check']!r}); "
+                              f"known: {', '.join(checks)}")
+        if code not in spec.codes:
+            raise PolicyError(f"{source}: key '{key}.check': check {rule['check']!r} does not emit {code} "
+                              f"(it emits {', '.join(spec.codes)})")
+        if rule["action"] not in ACTIONS:
+            raise PolicyError(f"{source}: key '{key}.action' must be one of {', '.join(ACTIONS)}, "
+                              f"got {rule['action']!r}")
+        declared, given = spec.params.get(code, {}), rule.get("params", {})
+        for name in sorted(set(declared) - set(given)):
+            raise PolicyError(f"{source}: key '{key}.params.{name}' is missing")
+        for name, value in given.items():
+            if name not in declared:
+                raise PolicyError(f"{source}: unknown key '{key}.params.{name}' (known here: "
+                                  f"{', '.join(sorted(declared)) or 'none'})")
+            if why := declared[name].problem(value):
+                raise PolicyError(f"{source}: key '{key}.params.{name}' {why}")
+    for spec in checks.values():
+        for table, declared in spec.tables.items():
+            for name, param in declared.items():
+                if why := param.problem(data[table][name]):
+                    raise PolicyError(f"{source}: key '{table}.{name}' {why}")
+
+
+def build_policy(user: dict[str, Any], source: str, base_dir: Path | None = None) -> Policy:
+    """The default policy with `user`'s keys merged over it and the result validated: the one
+    path every policy takes (a file, a pyproject table, a test case's overrides)."""
+    merged = copy.deepcopy(_default_data())
+    _merge(merged, user, source)
+    _validate(merged, source)
+    return Policy(merged, source, base_dir=base_dir)
+
+
+def read_policy_file(path: Path) -> dict[str, Any]:
+    """A policy file's own keys (not yet merged or validated)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise PolicyError(f"{path}: policy file is not UTF-8 text") from None
-    user = _parse(text, str(path))
-    merged = copy.deepcopy(data)
-    _merge(merged, user, str(path))
-    _validate(merged, str(path))
-    return Policy(merged, str(path), base_dir=path.parent)
+    return _parse(text, str(path))
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load the default policy, with a user's file merged over it when `path` is given."""
+    if path is None:
+        policy = build_policy({}, "default policy")
+        policy.source = "default"
+        return policy
+    path = Path(path)
+    return build_policy(read_policy_file(path), str(path), base_dir=path.parent)

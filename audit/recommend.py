@@ -1,8 +1,12 @@
 """Recommendations: one action per person, with the reason and an estimated cost, and a budget.
 
-Actions, most urgent first: retake (with a photographer), refresh (a new AI or self photo is
-enough for this role), fix (re-crop or clean the background of the existing photo), review
-(a person must look: probabilistic or ambiguous evidence), keep.
+Each finding asks for its rule's action (`action` in the policy entry, or the check's choice for
+that finding, e.g. "review" where the evidence is only probabilistic). A person gets the most
+urgent action any of their findings asks for (ACTIONS is ordered), costed by the stakes of their
+role: a retake of a high-stakes or non-AI photo is a photographer's session, of a low-stakes AI
+photo a new AI headshot; a refresh is a new photo of the same kind, so it becomes a
+photographer's retake where the role or the photo's source calls for one. Nothing here knows a
+rule code.
 """
 
 from __future__ import annotations
@@ -13,26 +17,22 @@ from typing import Any
 import pandas as pd
 
 from .checks.role import stakes
-from .findings import Finding, severity_rank
+from .findings import ACTIONS, Finding, severity_rank
 from .policy import Policy
 
-ACTIONS = ("retake", "refresh", "fix", "review", "keep")
 ACTION_LABELS = {
     "retake": "Retake with a photographer",
     "refresh": "Refresh the photo",
     "fix": "Fix crop, background or colour",
+    "remove": "Take the photo down",
     "review": "Review",
+    "confirm": "Confirm with the person",
     "keep": "Keep",
 }
-# Consistency problems that editing the existing file mends: re-crop (framing, shape), replace
-# the background, correct the colour, or export again from the original (JPEG blocks). Blur,
-# exposure and a too-small original need a new photo.
-FIXABLE_CODES = {"CON003", "CON004", "CON005", "CON009"}
-FIXABLE_MEASURES = {"blockiness"}
-
-
-def fixable(f: Finding) -> bool:
-    return f.code in FIXABLE_CODES or f.evidence.get("measure") in FIXABLE_MEASURES
+# Actions that cost money. A finding below SPEND_FROM severity never asks for one: a low
+# finding is worth knowing, not worth a photo session (it can still ask for a look).
+COSTLY_ACTIONS = {"retake", "refresh", "fix"}
+SPEND_FROM = "medium"
 
 
 @dataclass
@@ -58,37 +58,34 @@ def _cost(policy: Policy, item: str | None) -> tuple[float, float]:
     return float(c["low"]), float(c["high"])
 
 
+def action_of(f: Finding, policy: Policy) -> str:
+    """What the finding asks for: its own action, else its rule's (an unknown code is an error)."""
+    return f.action or policy.rule(f.code).action
+
+
 def _choose(person: Any, found: list[Finding], policy: Policy) -> tuple[str, str | None, list[Finding]]:
     """(action, cost item, the findings that drove it)."""
     blocking = [f for f in found if f.severity != "info"]
     if not blocking:
         return "keep", None, []
-    codes = {f.code for f in blocking}
     high_stakes = bool(stakes(person, policy)) or bool(
         set((person.platforms or "").split(";")) & set(policy["stakes"]["large_display_platforms"]))
-
-    def drivers(*cs: str) -> list[Finding]:
-        return [f for f in blocking if f.code in cs]
-
-    confirmed_ai = [f for f in blocking if f.code in ("ROL001", "ROL002") and f.evidence.get("ai_basis") != "forensic"]
-    if confirmed_ai or "AI002" in codes:
-        return "retake", "photographer_session", confirmed_ai + drivers("AI002")
-    if codes & {"DAT001", "DAT003", "DAT007", "DAT004", "DUP001"}:
+    asks: dict[str, list[Finding]] = {}
+    for f in blocking:
+        action = action_of(f, policy)
+        if action in COSTLY_ACTIONS and severity_rank(f.severity) < severity_rank(SPEND_FROM):
+            continue
+        if action == "refresh" and (high_stakes or person.photo_source not in ("ai", "self")):
+            action = "retake"  # a new photo of the same kind is a photographer's session here
+        asks.setdefault(action, []).append(f)
+    action = next((a for a in ACTIONS if a in asks and a != "keep"), None)
+    if action is None:
+        return "keep", None, blocking
+    if action == "retake":
         item = "photographer_session" if high_stakes or person.photo_source != "ai" else "ai_service"
-        return "retake", item, drivers("DAT001", "DAT003", "DAT007", "DAT004", "DUP001")
-    if "STL001" in codes:
-        if person.photo_source in ("ai", "self") and not high_stakes:
-            return "refresh", "ai_service", drivers("STL001")
-        return "retake", "photographer_session", drivers("STL001")
-    consistency = [f for f in blocking if f.category == "consistency" and severity_rank(f.severity) >= severity_rank("medium")]
-    if consistency:
-        if all(fixable(f) for f in consistency):
-            return "fix", "photo_fix", consistency
-        return "retake", "photographer_session", consistency
-    review = [f for f in blocking if f.code in ("AI003", "DUP002", "ROL001", "ROL002")]
-    if review:
-        return "review", None, review
-    return "keep", None, blocking
+    else:
+        item = {"refresh": "ai_service", "fix": "photo_fix"}.get(action)
+    return action, item, asks[action]
 
 
 def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> list[Recommendation]:

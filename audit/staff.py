@@ -18,15 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import StaffError
 from .policy import CANONICAL_COLUMNS
 from .tables import nulls_to_none
 
 # Maximum size of a staff CSV we will read (a 100,000-row export is about 20 MB).
 MAX_CSV_BYTES = 200 * 1024 * 1024
-
-
-class StaffError(ValueError):
-    """The staff CSV cannot be used at all (unreadable, or a required column is missing)."""
 
 
 def _norm(header: str) -> str:
@@ -60,6 +57,7 @@ ALIASES: dict[str, str] = {
     "source": "photo_source", "headshot_source": "photo_source",
     "customer_facing": "client_facing", "client_facing_role": "client_facing",
     "level": "seniority", "grade": "seniority", "channels": "platforms", "used_on": "platforms",
+    "start_date": "hire_date", "date_of_hire": "hire_date", "original_hire_date": "hire_date",
 }
 
 PHOTO_SOURCES = {
@@ -233,6 +231,14 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
                 bad("photo_date", rec["photo_date"], "is not a valid date (YYYY-MM-DD)")
         out["photo_date"] = photo_date.isoformat() if photo_date else None
 
+        hire_date = None
+        if rec.get("hire_date"):  # a future hire date is normal (pre-boarding): only the form is checked
+            try:
+                hire_date = parse_date(rec["hire_date"])
+            except ValueError:
+                bad("hire_date", rec["hire_date"], "is not a valid date (YYYY-MM-DD)")
+        out["hire_date"] = hire_date.isoformat() if hire_date else None
+
         src = rec.get("photo_source", "").lower().replace(" ", "_")
         if src and src not in PHOTO_SOURCES:
             bad("photo_source", rec["photo_source"], "is not one of photographer, ai, self, unknown")
@@ -266,5 +272,5 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
         records.append(out)
 
     columns = ["employee_id", "name", "title", "department", "email", "photo", "row", "photo_date",
-               "photo_source", "client_facing", "seniority", "platforms"]
+               "photo_source", "client_facing", "seniority", "platforms", "hire_date"]
     return StaffTable(nulls_to_none(pd.DataFrame.from_records(records, columns=columns)), issues, mapping)

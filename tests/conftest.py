@@ -27,8 +27,9 @@ def noise_image(seed: int, size: tuple[int, int] = (300, 375)) -> Image.Image:
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    """Keep the feature cache of CLI runs out of the real user cache."""
+    """Keep the feature cache (and saved tracebacks) of CLI runs out of the real user folders."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from audit import brief
 from audit.cli import cli
+from audit.policy import load_policy
 from audit.synth.deviations import house_specs
 from audit.synth.portrait import render_portrait
 
@@ -27,7 +28,7 @@ def portfolio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def data(portfolio):
-    return brief.brief_data(brief.collect_features(portfolio))
+    return brief.brief_data(brief.collect_features(portfolio), load_policy())
 
 
 def test_brief_data_describes_the_set(data):

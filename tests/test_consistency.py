@@ -23,7 +23,7 @@ from audit import house_style
 from audit.checks import CheckContext
 from audit.checks.consistency import FAMILY_CODE, check_consistency, colour_name
 from audit.features import extract_one
-from audit.policy import load_policy
+from audit.policy import PolicyError, load_policy
 from audit.synth.deviations import EXPECTED_FAMILY, KINDS, house_specs, make_deviant
 from audit.synth.portrait import render_portrait
 
@@ -161,11 +161,17 @@ def test_policy_can_tune_thresholds(tmp_path):
     assert not [f for f in findings_for(photos, policy) if f.code == "CON003"]
 
 
-def test_bad_parameters_name_the_key():
-    with pytest.raises(ValueError, match="consistency.style_measures"):
-        house_style.params_from({"style_measures": ["nope"]})
-    with pytest.raises(ValueError, match="consistency.outlier_z"):
-        house_style.params_from({"outlier_z": 0})
+@pytest.mark.parametrize("text, key", [
+    ('style_measures = ["nope"]', "consistency.style_measures"),
+    ("outlier_z = 0", "consistency.outlier_z"),
+    ("min_style_share = 1.5", "consistency.min_style_share"),
+    ("[consistency.min_diff]\nhead_size = 0", "consistency.min_diff"),
+])
+def test_bad_parameters_are_refused_at_load_naming_the_key(tmp_path, text, key):
+    p = tmp_path / "policy.toml"
+    p.write_text(f"[consistency]\n{text}\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=key):
+        load_policy(p)
 
 
 # ------------------------------------------------------------------------------------------------

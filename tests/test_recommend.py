@@ -16,10 +16,10 @@ def person(eid="E1", **kw):
     return base | kw
 
 
-def finding(code, eid="E1", severity=None, **evidence):
+def finding(code, eid="E1", severity=None, action=None, **evidence):
     rule = POLICY.rule(code)
     return Finding(code=code, name=rule.name, category=rule.category, severity=severity or rule.severity,
-                   message=f"{code} message", employee_id=eid, evidence=evidence)
+                   message=f"{code} message", employee_id=eid, evidence=evidence, action=action)
 
 
 @pytest.mark.parametrize("who, found, action, cost", [
@@ -31,12 +31,18 @@ def finding(code, eid="E1", severity=None, **evidence):
     (person(), [finding("STL001")], "retake", "photographer_session"),
     (person(), [finding("CON005", severity="medium")], "fix", "photo_fix"),
     (person(), [finding("CON004", severity="medium"), finding("CON009", severity="medium")], "fix", "photo_fix"),
-    (person(), [finding("CON007", severity="medium", measure="blockiness")], "fix", "photo_fix"),
+    (person(), [finding("CON007", severity="medium", action="fix")], "fix", "photo_fix"),
     (person(), [finding("CON007", severity="medium", measure="sharpness")], "retake", "photographer_session"),
     (person(), [finding("CON005", severity="medium"), finding("CON006", severity="medium")], "retake",
      "photographer_session"),
     (person(), [finding("AI003")], "review", None),
-    (person(seniority="executive"), [finding("ROL001", severity="medium", ai_basis="forensic")], "review", None),
+    (person(seniority="executive"), [finding("ROL001", severity="medium", action="review")], "review", None),
+    (person(photo_source="ai"), [finding("DAT003")], "retake", "ai_service"),  # low stakes: a new AI photo will do
+    (person(photo_source="ai", seniority="executive"), [finding("DAT003")], "retake", "photographer_session"),
+    (person(), [finding("CON004", severity="low")], "keep", None),  # a low finding never spends money
+    (person(), [finding("DUP002")], "review", None),  # ... but can ask for a look
+    (person(), [finding("STL001"), finding("DUP002"), finding("CON004", severity="medium")], "retake",
+     "photographer_session"),
     (person(), [finding("STL002"), finding("AI004")], "keep", None),
     (person(), [], "keep", None),
 ])
@@ -66,3 +72,30 @@ def test_cost_per_year_follows_useful_life():
     ph, ai = POLICY["costs"]["photographer_session"], POLICY["costs"]["ai_service"]
     assert b["cost_per_year"]["photographer_session"] == pytest.approx((ph["low"] + ph["high"]) / 2 / (ph["useful_life_months"] / 12), abs=0.01)
     assert b["cost_per_year"]["ai_service"] == pytest.approx((ai["low"] + ai["high"]) / 2 / (ai["useful_life_months"] / 12), abs=0.01)
+
+
+def test_the_action_is_the_policy_entry(tmp_path):
+    """recommend knows no rule code: a user's policy that gives a rule another action changes
+    what the person gets."""
+    p = tmp_path / "policy.toml"
+    p.write_text('[rules.STL002]\nseverity = "medium"\naction = "refresh"\n'
+                 '[rules.STL003]\naction = "confirm"\n[rules.DUP002]\naction = "remove"\n', encoding="utf-8")
+    policy = load_policy(p)
+
+    def one(who, code):
+        rule = policy.rule(code)
+        f = Finding(code=code, name=rule.name, category=rule.category, severity=rule.severity, message="m",
+                    employee_id=who["employee_id"])
+        [rec] = recommend(pd.DataFrame([who]), [f], policy)
+        return rec.action, rec.cost_low
+
+    assert one(person(photo_source="self"), "STL002") == ("refresh", policy["costs"]["ai_service"]["low"])
+    assert one(person(), "STL003") == ("confirm", 0)
+    assert one(person(), "DUP002") == ("remove", 0)
+    assert recommend(pd.DataFrame([person()]), [finding("STL002")], POLICY)[0].action == "keep"
+
+
+def test_a_code_without_a_rule_is_an_error_not_a_keep():
+    f = Finding(code="XYZ001", name="new", category="data", severity="high", message="m", employee_id="E1")
+    with pytest.raises(KeyError, match="XYZ001"):
+        recommend(pd.DataFrame([person()]), [f], POLICY)

@@ -14,8 +14,11 @@ import pandas as pd
 
 from .. import house_style
 from ..features.look import lab_to_hex
-from . import CheckContext, check
+from . import CheckContext, Param, check
 
+# Measures whose outlier an edit of the existing file mends, whatever its rule's action (JPEG
+# blocks: export again from the original).
+FIXED_BY_EDITING = {"blockiness"}
 FAMILY_CODE = {
     "framing": "CON003", "backdrop": "CON004", "colour": "CON005", "exposure": "CON006",
     "sharpness": "CON007", "resolution": "CON008", "shape": "CON009",
@@ -58,47 +61,48 @@ def _fmt(column: str, v: float) -> str:
     return f"{v:.1f}"
 
 
-def _recommend(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) -> str:
+def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) -> str | None:
+    """What to do about this photo in particular, after the rule's recommendation (the policy's
+    text): the direction and the house value to aim for."""
     c, up = d.column, d.diff > 0
     house_bd = _backdrop(hs, group)
     if c == "head_size":
-        return ("Re-crop looser, to head and shoulders with space above the head, as in the rest of the set."
-                if up else "Crop tighter to head and shoulders so the face is as large as in the rest of the set.")
+        return ("The head is larger than in the rest of the set: crop looser, with space above the head." if up
+                else "The head is smaller than in the rest of the set: crop tighter to head and shoulders.")
     if c == "eye_line":
-        return f"Re-crop so that the eyes sit {d.house:.0%} from the top of the frame, like the rest of the set."
+        return f"In the set the eyes sit {d.house:.0%} from the top of the frame."
     if c == "face_center_x":
-        return "Re-crop to centre the face horizontally."
+        return "Centre the face horizontally."
     if c == "roll_deg":
         return f"Straighten the photo (rotate it by {-d.diff:+.0f}°) or retake with the head level."
     if c.startswith("backdrop"):
         if d.family == "exposure":
-            return ("Correct the exposure (darken) or retake; the photo is brighter than the set." if up
-                    else "Correct the exposure (brighten) or retake; the photo is darker than the set.")
+            return ("The photo is brighter than the set: darken it." if up
+                    else "The photo is darker than the set: brighten it.")
         if d.family == "colour":
-            return "Correct the white balance (neutralise the colour cast) against the set's backdrop colour."
+            return f"Neutralise the colour cast against the set's backdrop, {house_bd}."
         if c == "backdrop_nonuniformity":
-            return f"Retake against a plain {house_bd} backdrop, or replace the busy background."
-        return f"Retake against the {house_bd} backdrop, or have the background replaced to match it."
+            return f"The house backdrop is a plain {house_bd}; this one is busy."
+        return f"The house backdrop is {house_bd}."
     if c.startswith("cast"):
-        return "Correct the white balance (neutralise the colour cast)."
+        return "Neutralise the colour cast (white balance)."
     if c in ("chroma_mean", "skin_chroma"):
-        return "Match the colour saturation of the set (" + ("reduce" if up else "increase") + " saturation)."
+        return "Match the set's saturation (" + ("reduce" if up else "increase") + " it)."
     if c == "face_clip_bright":
-        return "The face is over-exposed (blown highlights): retake; editing cannot recover clipped skin."
+        return "The face has blown highlights: retake; editing cannot recover clipped skin."
     if c == "face_clip_dark":
-        return "The face is under-exposed (crushed shadows): retake with more light on the face."
+        return "The face has crushed shadows: retake with more light on the face."
     if c == "light_balance":
-        side = "right" if hs.house_value("light_balance", group) and hs.house_value("light_balance", group) > 0 else "left"
-        return f"Retake with the key light from the same side as the set (brighter on the picture's {side})."
-    if c == "sharpness":
-        return "Use a sharper original or retake in focus."
+        house = hs.house_value("light_balance", group)
+        side = "right" if house and house > 0 else "left"
+        return f"In the set the key light is brighter on the picture's {side}: retake with the light on that side."
     if c == "blockiness":
-        return "Export again from the original at a higher JPEG quality."
+        return "Here the problem is JPEG blocks: exporting the original again at a higher quality will do."
     if c == "short_side_px":
-        return f"Supply the original file, at least {hs.house_value('short_side_px', group):.0f} px on the short side like the set."
+        return f"The set's photos are at least {hs.house_value('short_side_px', group):.0f} px on the short side."
     if c == "aspect_ratio":
-        return f"Crop to the set's aspect ratio ({d.house:.2f}, width/height)."
-    return "Retake or edit to match the house style."
+        return f"The set's aspect ratio is {d.house:.2f} (width / height)."
+    return None
 
 
 def _backdrop(hs: house_style.HouseStyle, group: str | None) -> str:
@@ -114,8 +118,21 @@ def _owner(photos: pd.DataFrame) -> dict[str, Any]:
     return {str(f): (None if pd.isna(e) else e) for f, e in zip(photos["file"], photos["employee_id"])}
 
 
+# The policy's [consistency] table, as this check reads it (docs/consistency.md explains each).
+TABLE = {
+    "outlier_z": Param("robust z from which a measure is an outlier", above=0),
+    "min_photos": Param("fewest measurable photos for which a house style is learned", min=2, whole=True),
+    "style_measures": Param("measures that separate photo styles", choices=tuple(house_style.MEASURE_BY_COLUMN)),
+    "style_cut": Param("distance between clusters that makes two styles", above=0),
+    "min_style_share": Param("smallest share of the set that makes a style", min=0, max=1),
+    "min_style_size": Param("fewest photos that make a style", min=1, whole=True),
+    "family_penalty": Param("score points lost per family of measures a photo is an outlier in", above=0, max=100),
+    "min_diff": Param("smallest difference from the house value that counts, per measure", above=0, each=True),
+}
+
+
 @check("consistency", codes=["CON001", "CON002", "CON003", "CON004", "CON005", "CON006", "CON007",
-                             "CON008", "CON009", "CON010"])
+                             "CON008", "CON009", "CON010"], tables={"consistency": TABLE})
 def check_consistency(ctx: CheckContext) -> None:
     photos = ctx.photos
     if photos is None or len(photos) == 0 or "file" not in photos:
@@ -134,8 +151,7 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                      employee_id=who, file=f, evidence={"face_count": 0})
         elif p.face_count is not None and p.face_count > 1:
             ctx.emit("CON002", f"{p.face_count} faces were found; a headshot shows one person.",
-                     employee_id=who, file=f, evidence={"face_count": p.face_count},
-                     recommendation="Crop to this person's head and shoulders, or retake alone.")
+                     employee_id=who, file=f, evidence={"face_count": p.face_count})
         if p.group is None or not hs.enough:
             continue
         by_family: dict[str, list[house_style.Deviation]] = {}
@@ -155,8 +171,8 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
             ev = dict(base, family=family, measure=lead.column, value=round(lead.value, 4),
                       house=round(lead.house, 4), z=lead.z,
                       measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4), "z": d.z} for d in devs})
-            ctx.emit(FAMILY_CODE[family], msg, employee_id=who, file=f, evidence=ev,
-                     recommendation=_recommend(lead, hs, p.group))
+            ctx.emit(FAMILY_CODE[family], msg, employee_id=who, file=f, evidence=ev, detail=_detail(lead, hs, p.group),
+                     action="fix" if lead.column in FIXED_BY_EDITING else None)
         if p.greyscale_mismatch:
             bw = p.greyscale_mismatch == "bw"
             ctx.emit("CON005",
@@ -166,8 +182,7 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                      evidence=dict(base, family="colour", measure="is_bw", value=bw, house=not bw,
                                    measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4),
                                                         "z": d.z} for d in bw_extra}),
-                     recommendation="Use the colour version of the photo." if bw else
-                     "Convert to black-and-white like the rest of the set.")
+                     detail=None if bw else "Convert it to black-and-white like the rest of the set.")
         if p.orientation_mismatch:
             ar = next((d for d in p.deviations if d.column == "aspect_ratio"), None)
             ratios = f" (aspect ratio {ar.value:.2f} vs {ar.house:.2f}, width / height)" if ar else ""
@@ -177,8 +192,8 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                                    value=p.orientation_mismatch, house=hs.house_orientation,
                                    measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4),
                                                         "z": d.z} for d in shape_extra}),
-                     recommendation=f"Crop to {hs.house_orientation} like the rest of the set"
-                     + (" (or fix the rotation if it lies on its side)." if p.face_found is False else "."))
+                     detail=f"The set is {hs.house_orientation}"
+                     + ("; or fix the rotation if it lies on its side." if p.face_found is False else "."))
     if hs.enough and len(hs.groups) > 1:
         s = hs.summary()
         minority = [f for label, files in hs.groups.items() if label != hs.main for f in files]
@@ -189,5 +204,5 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
                  evidence={"n_styles": len(hs.groups), "main_share": s["main_share"],
                            "styles": [{k: st[k] for k in ("label", "size", "share", "backdrop_hex")} for st in s["styles"]],
                            "set_score": s["set_score"]},
-                 recommendation=f"Bring the other styles in line with the main one ({_backdrop(hs, hs.main)} backdrop); "
-                 "a group photo day is the cheapest way when many people are affected.")
+                 detail=f"The main style has a {_backdrop(hs, hs.main)} backdrop; a group photo day is the cheapest way "
+                 "when many people are affected.")

@@ -60,8 +60,10 @@ def role_mismatch(ctx: CheckContext) -> None:
         if reasons:
             ctx.emit("ROL001", f"{who} uses {what} in a high-stakes role: {', '.join(reasons)}",
                      employee_id=person.employee_id, file=person.file, evidence=evidence,
-                     severity="medium" if weak else None, recommendation=review if weak else None)
+                     severity="medium" if weak else None, recommendation=review if weak else None,
+                     action="review" if weak else None)
         elif large:
             ctx.emit("ROL002", f"{who} uses {what} on {', '.join(large)}",
                      employee_id=person.employee_id, file=person.file, evidence=evidence,
-                     severity="low" if weak else None, recommendation=review if weak else None)
+                     severity="low" if weak else None, recommendation=review if weak else None,
+                     action="review" if weak else None)

@@ -1,10 +1,12 @@
-"""Stale photos: age against the useful life of the photo's source (policy `staleness`)."""
+"""Stale photos: age against the useful life of the photo's source (policy `staleness`), and
+photos older than the person's time at the company (STL004)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from . import CheckContext, check
+from . import CheckContext, Param, check
 
 _DAYS_PER_MONTH = 365.25 / 12
 SOURCE_LABEL = {"photographer": "photographer's", "ai": "AI", "self": "self-taken", "unknown": "undeclared-source"}
@@ -14,7 +16,8 @@ def months_between(start: date, end: date) -> float:
     return (end - start).days / _DAYS_PER_MONTH
 
 
-@check("stale", codes=["STL001", "STL002", "STL003"])
+@check("stale", codes=["STL001", "STL002", "STL003", "STL004"],
+       params={"STL004": {"grace_days": Param("days a photo may predate the hire date", min=0, whole=True)}})
 def stale_photos(ctx: CheckContext) -> None:
     photos = ctx.photo_by_file()
     limits = ctx.policy["staleness"]
@@ -35,6 +38,7 @@ def stale_photos(ctx: CheckContext) -> None:
             continue
         # A photo with AI provenance ages like an AI photo whatever the CSV declares.
         source = "ai" if photo.get("ai_basis") == "provenance" and (photo.get("ai_score") or 0) >= 0.5 else rec.photo_source
+        _predates_hire(ctx, rec, who, taken, where)
         limit = limits.get(source, limits["unknown"])
         age = months_between(taken, ctx.as_of)
         evidence = {"photo_date": taken.isoformat(), "date_from": where, "age_months": round(age, 1),
@@ -45,3 +49,19 @@ def stale_photos(ctx: CheckContext) -> None:
         elif age >= limit["warn"]:
             ctx.emit("STL002", f"{who}: photo is {age:.0f} months old; plan a new one before {limit['refresh']} "
                      f"months ({SOURCE_LABEL.get(source, source)} photo)", employee_id=rec.employee_id, file=rec.file, evidence=evidence)
+
+
+def _predates_hire(ctx: CheckContext, rec: Any, who: str, taken: date, where: str) -> None:
+    """STL004: a photo taken before the person was hired (beyond a grace period) did not come
+    from the company's shoots: a previous employer's photo, or a wrong date."""
+    hired = getattr(rec, "hire_date", None)
+    if not hired:
+        return
+    hire = date.fromisoformat(hired)
+    early = (hire - taken).days
+    if early <= ctx.params("STL004")["grace_days"]:
+        return
+    ctx.emit("STL004", f"{who}: the photo was taken on {taken.isoformat()} ({where}), {months_between(taken, hire):.0f} "
+             f"months before the hire date {hire.isoformat()}", employee_id=rec.employee_id, file=rec.file,
+             evidence={"photo_date": taken.isoformat(), "date_from": where, "hire_date": hire.isoformat(),
+                       "days_before_hire": early})

@@ -6,9 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-
-class OutputError(OSError):
-    """An output file cannot be written (read-only folder, disk full...)."""
+from ..errors import OutputError
 
 
 def _umask() -> int:

@@ -31,6 +31,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
 
+from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
@@ -41,10 +42,6 @@ THUMB_SIZE = 128
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 ACTION_ORDER = {a: i for i, a in enumerate(ACTIONS)}
-
-
-class ReportError(RuntimeError):
-    """The report could not be rendered (bad branding option, unreadable logo...)."""
 
 
 @dataclass
