@@ -264,7 +264,7 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
         recommendation=pseudo.text(f.recommendation), action=f.action) for f in result.findings]
     recs = [dataclasses.replace(r, employee_id=pseudo.id(r.employee_id), name=pseudo.name(r.employee_id),
                                 reason=pseudo.text(r.reason)) for r in result.recommendations]
-    inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, issues=[])
+    inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, facts=[])
     extra = {}
     style = getattr(result, "style_summary", None)
     if isinstance(style, dict):  # the house-style summary lists files: map them too

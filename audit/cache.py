@@ -75,6 +75,12 @@ def _lookup(db: sqlite3.Connection, sha256: str, digest: str) -> dict[str, Any] 
     return json.loads(row[0]) if row else None
 
 
+def _path_key(path: Path) -> str:
+    """The stat index's key for a file: its absolute path, printable even when the name on disk
+    is not valid UTF-8 (SQLite text must be)."""
+    return os.fsencode(path.resolve()).decode("utf-8", "backslashreplace")
+
+
 class FeatureCache:
     """The main process's read-write view. Use `FeatureCache.open`, which never raises."""
 
@@ -130,7 +136,7 @@ class FeatureCache:
         if self.db is None or not sig:
             return None
         try:
-            row = self.db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (str(path.resolve()),)).fetchone()
+            row = self.db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (_path_key(path),)).fetchone()
         except sqlite3.Error as exc:
             self._failed(exc)
             return None
@@ -154,7 +160,7 @@ class FeatureCache:
                             (f"{sha256}:{self.digest}", json.dumps(plain(features))))
             sig = stat_signature(path)
             if sig:
-                self.db.execute("INSERT OR REPLACE INTO stat_index VALUES (?, ?, ?)", (str(path.resolve()), sig, sha256))
+                self.db.execute("INSERT OR REPLACE INTO stat_index VALUES (?, ?, ?)", (_path_key(path), sig, sha256))
         except sqlite3.Error as exc:
             self._failed(exc)
 

@@ -199,7 +199,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
     try:
         if client is not None:
             config.executor = client.get_executor()
-        result = run_audit(config, progress=progress.step, on_start=progress.start)
+        result = run_audit(config, progress=progress.step, on_start=progress.start, on_input=_echo_input)
         progress.close()
         written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
     finally:
@@ -216,6 +216,35 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
     worst = result.worst_severity()
     if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
         click.get_current_context().exit(EXIT_FINDINGS)
+
+
+def _echo_input(summary: dict) -> None:  # type: ignore[type-arg]
+    from .input_summary import format_summary
+
+    for line in format_summary(summary):
+        click.echo(line, err=True)
+
+
+@cli.command()
+@click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Staff CSV. Default: PORTFOLIO/staff.csv.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy TOML file (its [columns] and [values] tables are used).")
+def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None) -> None:
+    """Show how the staff CSV and the photo files are read (each header, leavers, how photos
+    match people) without decoding any image: run it before the first audit."""
+    from .input_summary import format_summary, read_input
+    from .inventory import InventoryError
+    from .policy import PolicyError, load_policy
+    from .staff import StaffError
+
+    try:
+        read = read_input(portfolio, staff_csv, load_policy(policy_path), date.today())
+    except (PolicyError, StaffError, InventoryError) as exc:
+        raise InputError(str(exc)) from None
+    for line in format_summary(read.summary):
+        click.echo(line)
 
 
 def _connect(address: str):  # type: ignore[no-untyped-def]

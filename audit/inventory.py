@@ -1,7 +1,8 @@
 """Inventory: which photo files exist, who each one belongs to, and what cannot be joined.
 
 The portfolio is read-only to us and may contain anything: links out of the folder, URLs and
-`../` paths in the CSV. Nothing outside the portfolio root is ever opened.
+`../` paths in the CSV, department sub-folders, names that are not valid UTF-8 (an archive made
+on Windows and unpacked here). Nothing outside the portfolio root is ever opened.
 """
 
 from __future__ import annotations
@@ -15,18 +16,35 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from .errors import InventoryError
-from .staff import StaffIssue, StaffTable
+from .facts import InputFact
+from .staff import StaffTable
 from .tables import nulls_to_none
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".gif", ".tif", ".tiff", ".bmp"}
+# How a person's photo was found, in the order tried when the CSV names no photo.
+MATCH_RULES = ("csv", "employee id", "e-mail", "e-mail local part", "name")
 
 
 @dataclass
 class Inventory:
     root: Path
-    staff: pd.DataFrame  # one row per person, with `file` and `match_rule`
-    photos: pd.DataFrame  # one row per photo file: file, employee_id, is_primary
-    issues: list[StaffIssue] = field(default_factory=list)
+    staff: pd.DataFrame  # one row per current staff member, with `file` and `match_rule`
+    photos: pd.DataFrame  # one row per photo file of current staff or of nobody: file, employee_id, is_primary
+    facts: list[InputFact] = field(default_factory=list)
+    leavers: pd.DataFrame = field(default_factory=pd.DataFrame)  # people who left, with `file` and `match_rule`
+    leaver_files: list[str] = field(default_factory=list)  # photos of leavers: not audited, to be taken down
+    on_disk: dict[str, str] = field(default_factory=dict)  # shown name -> name on disk, where they differ
+
+    def disk_name(self, file: str) -> str:
+        """The name to open `file` by (differs only for names that are not valid UTF-8)."""
+        return self.on_disk.get(file, file)
+
+
+@dataclass
+class Scan:
+    files: list[str]  # portfolio-relative POSIX paths, printable (valid UTF-8)
+    facts: list[InputFact]
+    on_disk: dict[str, str]  # printable name -> name on disk, for names that are not valid UTF-8
 
 
 def slugify(text: str) -> str:
@@ -44,11 +62,35 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def scan_photos(root: Path, exclude: Path | None = None) -> tuple[list[str], list[StaffIssue]]:
-    """Image files below `root` as sorted portfolio-relative POSIX paths; links that lead
-    outside the portfolio are reported, not followed."""
-    issues: list[StaffIssue] = []
+def _latin_letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"))
+
+
+def printable_name(name: str) -> str:
+    """A file name as a person would read it. Names that are not valid UTF-8 arrive with their
+    bad bytes escaped; we read those bytes as Windows-1252 or as the DOS code page 437 (what
+    Windows' own zip writes), whichever gives more Latin letters: 'Jos\\x82.jpg' -> 'José.jpg'."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    raw = os.fsencode(name)
+    candidates = []
+    for codec in ("cp1252", "cp437"):
+        try:
+            candidates.append(raw.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    return max(candidates, key=_latin_letters) if candidates else raw.decode("utf-8", "backslashreplace")
+
+
+def scan_folder(root: Path, exclude: Path | None = None) -> Scan:
+    """Image files below `root`, in every sub-folder; links that lead outside the portfolio are
+    recorded, not followed."""
+    facts: list[InputFact] = []
     files: list[str] = []
+    on_disk: dict[str, str] = {}
     exclude_resolved = exclude.resolve() if exclude else None
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         d = Path(dirpath)
@@ -60,16 +102,26 @@ def scan_photos(root: Path, exclude: Path | None = None) -> tuple[list[str], lis
             if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_EXTENSIONS:
                 continue
             p = d / name
-            rel = p.relative_to(root).as_posix()
+            real = p.relative_to(root).as_posix()
+            rel = "/".join(printable_name(part) for part in real.split("/"))
+            if rel != real:
+                if rel in on_disk or rel in files:  # two bad names read alike: keep them apart
+                    rel = real.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                on_disk[rel] = real
             if p.is_symlink() and not _inside(root, p):
-                issues.append(StaffIssue("DAT004", f"{rel}: a link to a file outside the portfolio; not read",
-                                         evidence={"file": rel}))
+                facts.append(InputFact("outside_link", file=rel))
                 continue
             if not p.is_file():  # a FIFO, socket or device named like a photo would block a read
-                issues.append(StaffIssue("DAT003", f"{rel}: not a regular file; not read", evidence={"file": rel}))
+                facts.append(InputFact("not_a_file", file=rel))
                 continue
             files.append(rel)
-    return files, issues
+    return Scan(sorted(files), facts, on_disk)
+
+
+def scan_photos(root: Path, exclude: Path | None = None) -> tuple[list[str], list[InputFact]]:
+    """Image files below `root` as sorted portfolio-relative POSIX paths, and what was seen."""
+    scan = scan_folder(root, exclude)
+    return scan.files, scan.facts
 
 
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://|^(data|javascript|mailto):", re.I)
@@ -91,67 +143,114 @@ def resolve_photo_path(root: Path, value: str) -> tuple[str | None, str | None]:
     return rel, None
 
 
-def build_inventory(root: Path, staff: StaffTable, exclude: Path | None = None) -> Inventory:
-    """Join staff rows to photo files: the CSV's `photo` column first, then directory-export
-    naming (employee id, e-mail, e-mail local part, slugified name)."""
-    root = root.resolve()
-    if not root.is_dir():
-        raise InventoryError(f"{root}: portfolio folder does not exist or is not a folder")
-    files, issues = scan_photos(root, exclude)
-    issues = list(staff.issues) + issues
-    on_disk = set(files)
-    by_lower = {f.lower(): f for f in files}
-    by_stem: dict[str, list[str]] = {}
-    for f in files:
-        by_stem.setdefault(PurePosixPath(f).stem.lower(), []).append(f)
+class _FileIndex:
+    """The portfolio's files by the keys people are matched on: built once, so matching 10,000
+    people is a dictionary look-up each, not a walk over every file."""
 
-    frame = staff.frame.copy()
+    def __init__(self, files: list[str]) -> None:
+        self.by_lower = {f.lower(): f for f in files}
+        self.by_stem: dict[str, list[str]] = {}
+        self.by_slug: dict[str, list[str]] = {}
+        for f in files:
+            stem = PurePosixPath(f).stem
+            self.by_stem.setdefault(stem.lower(), []).append(f)
+            self.by_slug.setdefault(slugify(stem), []).append(f)
+
+    def match(self, eid: str, email: str, name: str) -> tuple[str | None, str | None]:
+        email = email.lower()
+        names = [name]
+        if "," in name:  # "Lee, Ann" -> also "Ann Lee"
+            last, _, first = name.partition(",")
+            names.append(f"{first.strip()} {last.strip()}")
+        candidates = [("employee id", self.by_stem, eid.lower() if eid.lower() != email else ""),
+                      ("e-mail", self.by_stem, email),
+                      ("e-mail local part", self.by_stem, email.split("@")[0] if "@" in email else "")]
+        candidates += [("name", self.by_slug, slugify(n)) for n in names]
+        for label, index, key in candidates:
+            hits = index.get(key, []) if key else []
+            if hits:
+                return sorted(hits)[0], label
+        return None, None
+
+
+def _match_people(frame: pd.DataFrame, root: Path, index: _FileIndex, present: set[str],
+                  facts: list[InputFact] | None) -> tuple[list[str | None], list[str | None]]:
+    """Each person's file and the rule that found it. `facts` None: record nothing (leavers)."""
     resolved: list[str | None] = []
     rules: list[str | None] = []
-    claimed: dict[str, list[str]] = {}
     for rec in frame.itertuples(index=False):
         eid, photo = rec.employee_id, rec.photo
         file, rule = None, None
         if photo:
             rel, why = resolve_photo_path(root, photo)
             if why:
-                issues.append(StaffIssue("DAT004", f"row {rec.row} ({eid}): photo path {photo[:120]!r} {why}; not read",
-                                         employee_id=eid, row=rec.row, evidence={"photo": photo[:300]}))
-            elif rel in on_disk or rel.lower() in by_lower:
-                file, rule = by_lower.get(rel.lower(), rel), "csv"
-            else:
-                issues.append(StaffIssue("DAT007", f"row {rec.row} ({eid}): photo {rel!r} does not exist in the portfolio",
-                                         employee_id=eid, row=rec.row, evidence={"photo": rel}))
+                if facts is not None:
+                    facts.append(InputFact("unsafe_path", row=rec.row, employee_id=eid, value=photo[:300], reason=why))
+            elif rel in present or rel.lower() in index.by_lower:
+                file, rule = index.by_lower.get(rel.lower(), rel), "csv"
+            elif facts is not None:
+                facts.append(InputFact("photo_not_found", row=rec.row, employee_id=eid, value=rel))
         else:
-            email = (rec.email or "").lower()
-            candidates = [("employee id", eid.lower()), ("e-mail", email),
-                          ("e-mail local part", email.split("@")[0] if "@" in email else ""),
-                          ("name", slugify(rec.name or ""))]
-            for label, key in candidates:
-                hits = by_stem.get(key, []) if key else []
-                if not hits and label == "name" and key:
-                    hits = [f for f in files if slugify(PurePosixPath(f).stem) == key]
-                if hits:
-                    file, rule = sorted(hits)[0], label
-                    break
+            file, rule = index.match(eid, rec.email or "", rec.name or "")
         resolved.append(file)
         rules.append(rule)
-        if file:
-            claimed.setdefault(file, []).append(eid)
+    return resolved, rules
+
+
+def build_inventory(root: Path, staff: StaffTable, exclude: Path | None = None) -> Inventory:
+    """Join staff rows to photo files: the CSV's `photo` column first, then directory-export
+    naming (employee id, e-mail, e-mail local part, slugified name). Leavers are matched too,
+    so that their photos can be named for taking down, but they are not part of the audit."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise InventoryError(f"{root}: portfolio folder does not exist or is not a folder")
+    scan = scan_folder(root, exclude)
+    files = scan.files
+    facts = list(staff.facts) + scan.facts
+    index = _FileIndex(files)
+    present = set(files)
+
+    frame = staff.frame.copy()
+    resolved, rules = _match_people(frame, root, index, present, facts)
     frame["file"] = pd.Series(resolved, index=frame.index, dtype=object)
     frame["match_rule"] = pd.Series(rules, index=frame.index, dtype=object)
+    claimed: dict[str, list[str]] = {}
+    for eid, f in zip(frame["employee_id"], resolved):
+        if f:
+            claimed.setdefault(f, []).append(eid)
+
+    leavers = staff.leavers.copy()
+    left_files, left_rules = _match_people(leavers, root, index, present, None)
+    left_files = [f if f and f not in claimed else None for f in left_files]  # current staff keep theirs
+    leavers["file"] = pd.Series(left_files, index=leavers.index, dtype=object)
+    leavers["match_rule"] = pd.Series([r if f else None for f, r in zip(left_files, left_rules)],
+                                      index=leavers.index, dtype=object)
 
     # Extra files of a known person ("E1005_old.jpg") are information, not orphans.
     ids = {str(e).lower(): e for e in frame["employee_id"]}
+    leaver_ids = {str(e).lower(): e for e in leavers["employee_id"]}
+    leaver_of: dict[str, str] = {f: e for f, e in zip(left_files, leavers["employee_id"]) if f}
     rows = []
     for f in files:
         owners = claimed.get(f)
         if owners:
             rows.append({"file": f, "employee_id": owners[0], "is_primary": True, "claimed_by": ";".join(owners)})
             continue
+        if f in leaver_of:
+            continue
         stem = PurePosixPath(f).stem.lower()
         prefix = re.split(r"[_\-. ]", stem, maxsplit=1)[0]
         owner = ids.get(prefix) if prefix != stem else None
+        if owner is None and prefix != stem and prefix in leaver_ids:
+            leaver_of[f] = leaver_ids[prefix]
+            continue
         rows.append({"file": f, "employee_id": owner, "is_primary": False, "claimed_by": owner or ""})
     photos = nulls_to_none(pd.DataFrame.from_records(rows, columns=["file", "employee_id", "is_primary", "claimed_by"]))
-    return Inventory(root=root, staff=frame, photos=photos, issues=issues)
+
+    by_id = {r["employee_id"]: r for r in leavers.to_dict("records")}
+    for f, eid in sorted(leaver_of.items()):
+        person = by_id[eid]
+        facts.append(InputFact("leaver_photo", row=person["row"], employee_id=eid, file=f, column="status",
+                               value=person["status"], extra={"name": person["name"] or ""}))
+    return Inventory(root=root, staff=frame, photos=photos, facts=facts, leavers=leavers,
+                     leaver_files=sorted(leaver_of), on_disk=scan.on_disk)

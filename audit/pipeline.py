@@ -21,10 +21,10 @@ from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
 from .findings import SEVERITIES, Finding, plain, severity_rank
-from .inventory import Inventory, InventoryError, build_inventory
+from .input_summary import read_input
+from .inventory import Inventory
 from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
-from .staff import StaffError, read_staff
 from .tables import nulls_to_none
 
 
@@ -52,6 +52,7 @@ class AuditResult:
     budget: dict[str, Any]
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
+    input: dict[str, Any] | None = None  # what was read (audit.input_summary), for every output
     _summary: dict[str, Any] | None = field(default=None, repr=False)
     _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -113,34 +114,48 @@ class AuditResult:
 
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
-              on_start: Callable[[int], None] | None = None) -> AuditResult:
+              on_start: Callable[[int], None] | None = None,
+              on_input: Callable[[dict[str, Any]], None] | None = None) -> AuditResult:
     """Run the whole audit. Raises PolicyError, StaffError or InventoryError for unusable input;
-    everything else wrong with a photo or a row becomes a finding."""
+    everything else wrong with a photo or a row becomes a finding. `on_input` hears what was
+    read before any photo is decoded."""
     policy = load_policy(config.policy_path)
-    portfolio = Path(config.portfolio)
-    if not portfolio.is_dir():
-        raise InventoryError(f"{portfolio}: portfolio folder does not exist or is not a folder")
-    staff_csv = config.staff_csv or portfolio / "staff.csv"
-    if not staff_csv.is_file():
-        raise StaffError(f"{staff_csv}: staff CSV not found (pass --staff CSV)")
-    staff = read_staff(staff_csv, policy["columns"], as_of=config.as_of)
-    inventory = build_inventory(portfolio, staff, exclude=config.out_dir)
+    read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir)
+    staff, inventory = read.staff, read.inventory
+    if on_input:
+        on_input(read.summary)
 
     files = list(inventory.photos["file"])
     if on_start:
         on_start(len(files))
     cache = FeatureCache.open(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
     try:
-        rows = extract_all(inventory.root, files, jobs=config.jobs, executor=config.executor,
-                           progress=progress, options=config.options, cache=cache)
+        rows = extract_all(inventory.root, [inventory.disk_name(f) for f in files], jobs=config.jobs,
+                           executor=config.executor, progress=progress, options=config.options, cache=cache)
     finally:
         if cache:
             cache.close()
+    rows = _shown_names(rows, inventory) if inventory.on_disk else rows
     photos, style, findings = assess(inventory, rows, policy, config.as_of)
     recs = recommend(inventory.staff, findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary())
+                       style_summary=style.summary(), input=read.summary)
+
+
+def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[str, Any]]:
+    """Feature rows of files whose names on disk are not valid UTF-8, under their printable
+    names (error texts quote the name too): every output must be valid UTF-8."""
+    shown = {disk: name for name, disk in inventory.on_disk.items()}
+
+    def clean(row: dict[str, Any]) -> dict[str, Any]:
+        disk = row.get("file")
+        if disk not in shown:
+            return row
+        return {k: (v.replace(disk, shown[disk]).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    if isinstance(v, str) else v) for k, v in row.items()}
+
+    return [clean(r) for r in rows]
 
 
 def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
@@ -159,7 +174,7 @@ def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
     photos = nulls_to_none(photos)
 
     ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=as_of,
-                       issues=inventory.issues, style=style)
+                       facts=inventory.facts, style=style)
     findings = run_checks(ctx)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.code, f.employee_id or "", f.file or ""))
     return photos, style, findings

@@ -20,11 +20,19 @@ from .findings import ACTIONS, CATEGORIES, SEVERITIES
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "employee_id", "name", "first_name", "last_name", "title", "department", "email",
-    "photo", "photo_date", "photo_source", "client_facing", "seniority", "platforms", "hire_date",
+    "photo", "photo_date", "photo_source", "client_facing", "seniority", "platforms", "hire_date", "status",
+    "active",
 )
+# The values a [values.COLUMN] table may map to.
+CANONICAL_VALUES: dict[str, tuple[str, ...]] = {
+    "seniority": ("junior", "mid", "senior", "executive"),
+    "client_facing": ("yes", "no"),
+    "photo_source": ("photographer", "ai", "self", "unknown"),
+    "status": ("active", "leaver"),
+}
 
 # Tables whose keys are the user's to choose (not checked against the default's keys).
-_FREE_TABLES = {"columns"}
+_FREE_TABLES = {"columns"} | {f"values.{c}" for c in CANONICAL_VALUES}
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,12 @@ def _validate(data: dict[str, Any], source: str) -> None:
                 f"{source}: key 'columns.{header}' maps to {canonical!r}; expected one of "
                 f"{', '.join(CANONICAL_COLUMNS)}"
             )
+    for column, table in data["values"].items():
+        for value, canonical in table.items():
+            canonical = {True: "yes", False: "no"}.get(canonical, canonical) if isinstance(canonical, bool) else canonical
+            if canonical not in CANONICAL_VALUES[column]:
+                raise PolicyError(f"{source}: key 'values.{column}.{value}' maps to {canonical!r}; expected one of "
+                                  f"{', '.join(CANONICAL_VALUES[column])}")
 
 
 def _validate_rules(data: dict[str, Any], source: str) -> None:

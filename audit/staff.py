@@ -1,13 +1,15 @@
 """Reading the staff CSV as HR systems actually export it.
 
-Real exports differ in encoding (UTF-8 with or without BOM, Windows-1252), delimiter (`,` or
-`;`), and header names (Workday, BambooHR, Entra ID...). We map known aliases to canonical
-columns, validate each value, and turn every bad value into a data issue instead of a crash:
-one bad row must never stop an audit.
+Real exports differ in encoding (UTF-8 with or without BOM, UTF-16 from Excel's "Unicode text",
+Windows-1252), delimiter (`,` `;` tab), header names (Workday, ADP, SuccessFactors, Entra ID...;
+see `hr_dialects.toml`) and values ("7 Individual Contributor", "Terminated", "accountEnabled =
+False"). We read what we can, record what we could not as facts (`audit.facts`), and keep a
+note of how every header was read so a run can say it. One bad row never stops an audit.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -18,116 +20,86 @@ from typing import Any
 
 import pandas as pd
 
+from .dialects import HeaderReading, ValueMap, dialects, lookup, norm_header, value_maps
 from .errors import StaffError
-from .policy import CANONICAL_COLUMNS
+from .facts import InputFact
+from .policy import CANONICAL_VALUES
 from .tables import nulls_to_none
 
 # Maximum size of a staff CSV we will read (a 100,000-row export is about 20 MB).
 MAX_CSV_BYTES = 200 * 1024 * 1024
-
-
-def _norm(header: str) -> str:
-    return re.sub(r"[^a-z0-9#]+", "_", header.strip().lower()).strip("_")
-
-
-# Normalised header -> canonical column. Exact canonical names always win over aliases.
-ALIASES: dict[str, str] = {
-    **{c: c for c in CANONICAL_COLUMNS},
-    # employee_id
-    "employee_id": "employee_id", "employee": "employee_id", "employee_#": "employee_id",
-    "employee_number": "employee_id", "employee_no": "employee_id", "employeeid": "employee_id",
-    "emp_id": "employee_id", "staff_id": "employee_id", "staff_number": "employee_id",
-    "worker_id": "employee_id", "personnel_number": "employee_id", "id": "employee_id",
-    # name
-    "full_name": "name", "legal_name": "name", "displayname": "name", "display_name": "name",
-    "employee_name": "name", "preferred_name": "name", "worker": "name",
-    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
-    "givenname": "first_name", "last_name": "last_name", "lastname": "last_name",
-    "surname": "last_name", "family_name": "last_name",
-    # title / department
-    "job_title": "title", "jobtitle": "title", "business_title": "title", "position": "title",
-    "role": "title", "dept": "department", "supervisory_organization": "department",
-    "organization": "department", "team": "department", "division": "department",
-    # email
-    "e_mail": "email", "work_email": "email", "mail": "email", "email_address": "email",
-    "userprincipalname": "email", "user_principal_name": "email", "upn": "email",
-    # photo columns
-    "photo_path": "photo", "photo_file": "photo", "headshot": "photo", "image": "photo",
-    "picture": "photo", "photo_taken": "photo_date", "headshot_date": "photo_date",
-    "source": "photo_source", "headshot_source": "photo_source",
-    "customer_facing": "client_facing", "client_facing_role": "client_facing",
-    "level": "seniority", "grade": "seniority", "channels": "platforms", "used_on": "platforms",
-    "start_date": "hire_date", "date_of_hire": "hire_date", "original_hire_date": "hire_date",
-}
-
-PHOTO_SOURCES = {
-    "photographer": "photographer", "professional": "photographer", "studio": "photographer",
-    "photo": "photographer", "ai": "ai", "ai_generated": "ai", "ai-generated": "ai",
-    "generated": "ai", "self": "self", "selfie": "self", "phone": "self", "unknown": "unknown",
-}
-SENIORITY = {
-    "junior": "junior", "intern": "junior", "entry": "junior", "graduate": "junior",
-    "associate": "junior", "mid": "mid", "intermediate": "mid", "senior": "senior",
-    "lead": "senior", "principal": "senior", "executive": "executive", "exec": "executive",
-    "c_level": "executive", "c-level": "executive", "director": "senior", "vp": "executive",
-}
 PLATFORMS = ("website", "linkedin", "internal", "conference", "press")
-_YES = {"yes", "y", "true", "1", "x"}
-_NO = {"no", "n", "false", "0", ""}
+# Columns whose every header is used (a leaver in any one of them is a leaver); the rest take one.
+_ALL_CANDIDATES = ("status", "active")
+STAFF_COLUMNS = ["employee_id", "name", "title", "department", "email", "photo", "row", "photo_date",
+                 "photo_source", "client_facing", "seniority", "platforms", "hire_date", "status"]
 
 
 @dataclass
-class StaffIssue:
-    """A problem in one row or value; becomes a `data` finding."""
+class CsvReading:
+    """How the file was read: what `inspect` and the report's method page show."""
 
-    code: str  # rule code, e.g. DAT005
-    message: str
-    employee_id: str | None = None
-    row: int | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
+    file: str = ""
+    encoding: str = ""
+    delimiter: str = ","
+    system: str | None = None  # the HR system the headers say this export comes from
+    headers: list[HeaderReading] = field(default_factory=list)
+    used: dict[str, list[str]] = field(default_factory=dict)  # canonical -> headers read for it, best first
+    rows: int = 0  # data rows in the file (label row not counted)
+    label_row: bool = False  # a second header row of labels (SuccessFactors) was skipped
+    id_from_email: int = 0  # rows whose id is their e-mail address (no employee id given)
 
 
 @dataclass
 class StaffTable:
-    frame: pd.DataFrame
-    issues: list[StaffIssue]
-    column_map: dict[str, str]  # original header -> canonical column
+    frame: pd.DataFrame  # current staff, one row per person
+    facts: list[InputFact]
+    column_map: dict[str, str]  # original header -> canonical column it was read as
+    leavers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STAFF_COLUMNS))
+    reading: CsvReading = field(default_factory=CsvReading)
 
 
-def _decode(raw: bytes, source: str) -> str:
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+def decode_csv(raw: bytes, source: str) -> tuple[str, str]:
+    """(text, encoding name). A byte-order mark decides; without one, NUL bytes say UTF-16 (Excel's
+    "Unicode text"), then UTF-8, then Windows-1252 (what Excel writes as "CSV" on Windows)."""
+    boms = ((codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+            (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+            (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"))
+    for bom, codec, label in boms:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec), label
+            except UnicodeDecodeError:
+                raise StaffError(f"{source}: starts with a {label} byte-order mark but is not {label} text") from None
+    head = raw[:4096]
+    if head.count(0) > len(head) // 4:
+        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
         try:
-            return raw.decode(enc)
+            return raw.decode(codec), "UTF-16"
+        except UnicodeDecodeError:
+            raise StaffError(f"{source}: not a text file (it holds NUL bytes)") from None
+    for codec, label in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return raw.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise StaffError(f"{source}: cannot decode the file as text")  # pragma: no cover (latin-1 decodes all)
+    return raw.decode("latin-1"), "ISO-8859-1"
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
+    """The most frequent of `,` `;` tab `|` in the header line, outside quotes."""
     first = next((line for line in text.splitlines() if line.strip()), "")
+    first = re.sub(r'"[^"]*"', "", first)
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
 def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Original header -> canonical column, for the headers we recognise. An exact canonical
-    header beats an alias; the first alias wins over later ones."""
-    extra_norm = {_norm(k): v for k, v in (extra or {}).items()}
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for exact_pass in (True, False):
-        for h in headers:
-            if h in mapping:
-                continue
-            n = _norm(h)
-            canonical = extra_norm.get(n) if not exact_pass else (n if n in CANONICAL_COLUMNS else None)
-            if canonical is None and not exact_pass:
-                canonical = ALIASES.get(n)
-            if canonical and canonical not in taken:
-                mapping[h] = canonical
-                taken.add(canonical)
-    return mapping
+    """Original header -> canonical column, for the headers we recognise (the best header per
+    column; status and active flags keep every header)."""
+    readings = dialects().read_headers(headers, extra, dialects().recognise(headers))
+    return {r.header: r.canonical for r in readings if r.canonical}
 
 
 def parse_date(text: str) -> date | None:
@@ -143,21 +115,27 @@ def _clip(value: str, limit: int = 300) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: date | None = None) -> StaffTable:
-    """Read and validate the staff CSV. Raises StaffError only when the file as a whole is unusable."""
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:
             raise StaffError(f"{path}: staff CSV is {size // 2**20} MB; the limit is {MAX_CSV_BYTES // 2**20} MB")
-        raw = path.read_bytes()
+        return path.read_bytes()
     except StaffError:
         raise
     except OSError as exc:
         raise StaffError(f"{path}: cannot read staff CSV: {exc.strerror or exc}") from None
-    text = _decode(raw, str(path))
+
+
+def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: date | None = None,
+               values: dict[str, Any] | None = None) -> StaffTable:
+    """Read and validate the staff CSV. Raises StaffError only when the file as a whole is unusable.
+    `extra_aliases`: the policy's [columns]; `values`: its [values] tables."""
+    raw = _read_bytes(path)
+    text, encoding = decode_csv(raw, str(path))
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
-    delimiter = _sniff_delimiter(text)
+    delimiter = sniff_delimiter(text)
     bad_lines: list[list[str]] = []  # rows with more fields than the header: reported, not lost
     try:
         frame = pd.read_csv(
@@ -167,48 +145,116 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise StaffError(f"{path}: cannot parse staff CSV: {exc}") from None
-    headers = [str(h) for h in frame.columns]
-    mapping = map_columns(headers, extra_aliases)
-    if "employee_id" not in mapping.values():
+    frame.columns = [str(h).strip() for h in frame.columns]
+    headers = list(frame.columns)
+    reading = CsvReading(file=str(path), encoding=encoding, delimiter=delimiter)
+    d = dialects()
+    system = d.recognise(headers)
+    reading.system = system.name if system else None
+    reading.headers = d.read_headers(headers, extra_aliases, system)
+    reading.used = _choose_headers(frame, reading.headers)
+    if "employee_id" not in reading.used and "email" not in reading.used:
         shown = ", ".join(repr(h) for h in headers[:12])
         raise StaffError(
             f"{path}: required column 'employee_id' is missing (found: {shown}); "
             "name it employee_id, or map your header to it in the policy's [columns] table"
         )
-    frame = frame[list(mapping)].rename(columns=mapping)
-    table = _validate_rows(frame, mapping, as_of or date.today())
+    canonical = _canonical_frame(frame, reading.used)
+    if len(canonical) and _is_label_row(canonical.iloc[0], reading):
+        canonical = canonical.iloc[1:]
+        reading.label_row = True
+    reading.rows = len(canonical)
+    if reading.rows == 0 and not bad_lines:
+        raise StaffError(f"{path}: the staff CSV has a header row but no people in it; export it again with the staff rows")
+    table = _validate_rows(canonical, {}, as_of or date.today(), values, first_row=3 if reading.label_row else 2)
+    table.column_map = {h: c for c, hs in reading.used.items() for h in hs}
+    reading.id_from_email = table.reading.id_from_email
+    table.reading = reading
     for fields in bad_lines:
-        shown = delimiter.join(fields)[:120]
-        table.issues.append(StaffIssue(
-            "DAT006", f"a row has {len(fields)} fields but the header has {len(headers)}; it is skipped: {shown!r}",
-            evidence={"fields": [f[:100] for f in fields[:20]]}))
+        table.facts.append(InputFact(
+            "extra_fields", value=delimiter.join(fields)[:120],
+            extra={"fields": len(fields), "header_fields": len(headers), "values": [f[:100] for f in fields[:20]]}))
     return table
 
 
-def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) -> StaffTable:
-    issues: list[StaffIssue] = []
+def _choose_headers(frame: pd.DataFrame, readings: list[HeaderReading]) -> dict[str, list[str]]:
+    """Canonical column -> the headers read for it, best first. For `employee_id` only the best
+    header with any value is read (ids from two columns would not be one kind of id); an empty
+    column never takes a name another header can fill."""
+    by_canonical: dict[str, list[HeaderReading]] = {}
+    for r in readings:
+        if r.canonical:
+            by_canonical.setdefault(r.canonical, []).append(r)
+    used: dict[str, list[str]] = {}
+    for canonical, rs in by_canonical.items():
+        rs = sorted(rs, key=lambda r: r.rank)
+        filled = [r.header for r in rs if frame[r.header].astype(str).str.strip().ne("").any()]
+        if canonical == "employee_id":
+            # An id column left empty (Google Workspace): the e-mail, when there is one, is the id.
+            if filled or "email" not in by_canonical:
+                used[canonical] = filled[:1] or [rs[0].header]
+        else:
+            used[canonical] = filled or [rs[0].header]
+    return used
+
+
+def _canonical_frame(frame: pd.DataFrame, used: dict[str, list[str]]) -> pd.DataFrame:
+    """One column per canonical name, a later header filling the rows the better one leaves
+    empty; status and active flags keep every header as `status`, `status:HEADER`..."""
+    out = pd.DataFrame(index=frame.index)
+    for canonical, headers in used.items():
+        if canonical in _ALL_CANDIDATES:
+            for i, h in enumerate(headers):
+                out[canonical if i == 0 else f"{canonical}:{h}"] = frame[h].astype(str)
+            continue
+        col = frame[headers[0]].astype(str)
+        for h in headers[1:]:
+            col = col.where(col.str.strip().ne(""), frame[h].astype(str))
+        out[canonical] = col
+    return out
+
+
+def _is_label_row(first: pd.Series, reading: CsvReading) -> bool:
+    """SuccessFactors' user data file has a second header row of labels ("User ID", "First Name"):
+    the first data row is one when its cells read as the columns they stand in."""
+    cells = {c: str(v) for c, v in first.items() if str(v).strip()}
+    if "employee_id" not in cells:
+        return False
+    names = dialects().read_headers(list(cells.values()))
+    same = sum(1 for (c, _v), r in zip(cells.items(), names) if r.canonical == c.split(":")[0])
+    return names[list(cells).index("employee_id")].canonical == "employee_id" and same >= max(2, len(cells) // 2)
+
+
+def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, values: dict[str, Any] | None = None,
+                   first_row: int = 2) -> StaffTable:
+    """Rows with canonical column names -> a StaffTable. `mapping` is kept for the column map;
+    `values` are the policy's [values] tables."""
+    maps = value_maps(values)
+    facts: list[InputFact] = []
     records: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    # (column, value, reason) -> [(row, employee_id)]: one fact per distinct unreadable value
+    bad_values: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+    status_columns = [c for c in frame.columns if c.split(":")[0] in _ALL_CANDIDATES]
+    id_from_email = 0
     for i, raw in enumerate(frame.to_dict("records")):
-        row = i + 2  # the header is row 1
+        row = i + first_row
         rec = {k: ("" if v is None else str(v)).strip() for k, v in raw.items()}
         eid = rec.get("employee_id", "")
+        if not eid and rec.get("email"):
+            eid = rec["email"]
+            id_from_email += 1
         if not eid:
-            issues.append(StaffIssue("DAT006", f"row {row}: no employee_id; the row is skipped", row=row,
-                                     evidence={"row": row, "column": "employee_id"}))
+            facts.append(InputFact("no_id", row=row, column="employee_id"))
             continue
         eid = _clip(eid, 100)
         if eid in seen:
-            issues.append(StaffIssue(
-                "DAT005", f"employee_id {eid!r} appears on rows {seen[eid]} and {row}; row {row} is skipped",
-                employee_id=eid, row=row, evidence={"rows": [seen[eid], row]}))
+            facts.append(InputFact("duplicate_id", row=row, employee_id=eid, rows=(seen[eid], row)))
             continue
         seen[eid] = row
 
         def bad(column: str, value: str, why: str) -> None:
-            issues.append(StaffIssue(
-                "DAT006", f"row {row} ({eid}): {column} {_clip(value, 60)!r} {why}; treated as unknown",
-                employee_id=eid, row=row, evidence={"row": row, "column": column, "value": _clip(value, 100)}))
+            bad_values.setdefault((column, _clip(value, 100), why), []).append((row, eid))
 
         name = rec.get("name") or " ".join(p for p in (rec.get("first_name", ""), rec.get("last_name", "")) if p)
         out: dict[str, Any] = {
@@ -231,32 +277,10 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
                 bad("photo_date", rec["photo_date"], "is not a valid date (YYYY-MM-DD)")
         out["photo_date"] = photo_date.isoformat() if photo_date else None
 
-        hire_date = None
-        if rec.get("hire_date"):  # a future hire date is normal (pre-boarding): only the form is checked
-            try:
-                hire_date = parse_date(rec["hire_date"])
-            except ValueError:
-                bad("hire_date", rec["hire_date"], "is not a valid date (YYYY-MM-DD)")
-        out["hire_date"] = hire_date.isoformat() if hire_date else None
-
-        src = rec.get("photo_source", "").lower().replace(" ", "_")
-        if src and src not in PHOTO_SOURCES:
-            bad("photo_source", rec["photo_source"], "is not one of photographer, ai, self, unknown")
-        out["photo_source"] = PHOTO_SOURCES.get(src, "unknown")
-
-        cf = rec.get("client_facing", "").lower()
-        if cf in _YES:
-            out["client_facing"] = True
-        elif cf in _NO:
-            out["client_facing"] = False if cf else None
-        else:
-            bad("client_facing", rec["client_facing"], "is not yes or no")
-            out["client_facing"] = None
-
-        sen = rec.get("seniority", "").lower().replace(" ", "_")
-        if sen and sen not in SENIORITY:
-            bad("seniority", rec["seniority"], "is not one of junior, mid, senior, executive")
-        out["seniority"] = SENIORITY.get(sen, "unknown")
+        out["photo_source"] = _mapped(maps, "photo_source", rec.get("photo_source", ""), bad) or "unknown"
+        cf = _mapped(maps, "client_facing", rec.get("client_facing", ""), bad)
+        out["client_facing"] = None if cf is None else cf == "yes"
+        out["seniority"] = _mapped(maps, "seniority", rec.get("seniority", ""), bad) or "unknown"
 
         platforms: list[str] = []
         for token in re.split(r"[;,|]", rec.get("platforms", "")):
@@ -269,8 +293,37 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date) ->
             else:
                 bad("platforms", token.strip(), f"is not one of {', '.join(PLATFORMS)}")
         out["platforms"] = ";".join(platforms)
+
+        statuses = [(c, rec[c]) for c in status_columns if rec.get(c)]
+        verdicts = [(_mapped(maps, "status", v, bad), v) for _c, v in statuses]
+        leaving = [v for verdict, v in verdicts if verdict == "leaver"]
+        out["status"] = _clip(leaving[0] if leaving else (statuses[0][1] if statuses else ""), 100)
+        out["leaver"] = bool(leaving)
         records.append(out)
 
-    columns = ["employee_id", "name", "title", "department", "email", "photo", "row", "photo_date",
-               "photo_source", "client_facing", "seniority", "platforms", "hire_date"]
-    return StaffTable(nulls_to_none(pd.DataFrame.from_records(records, columns=columns)), issues, mapping)
+    for (column, value, why), where in bad_values.items():
+        ids = [e for _r, e in where]
+        facts.append(InputFact("bad_value", row=where[0][0], column=column, value=value, reason=why,
+                               employee_id=ids[0] if len(ids) == 1 else None, rows=tuple(r for r, _e in where),
+                               extra={"employee_ids": ids[:20]}))
+    facts.sort(key=lambda f: (f.row or 0, f.kind))
+    all_rows = nulls_to_none(pd.DataFrame.from_records(records, columns=STAFF_COLUMNS + ["leaver"]))
+    leaver = all_rows["leaver"].astype(bool)
+    current = all_rows[~leaver].drop(columns="leaver").reset_index(drop=True)
+    leavers = all_rows[leaver].drop(columns="leaver").reset_index(drop=True)
+    table = StaffTable(current, facts, dict(mapping), leavers=leavers)
+    table.reading.id_from_email = id_from_email
+    return table
+
+
+def _mapped(maps: dict[str, list[ValueMap]], column: str, value: str, bad: Any) -> str | None:
+    """The canonical value, or None for an empty cell; an unknown value is recorded and read as None."""
+    if not value:
+        return None
+    hit = lookup(maps, column, value)
+    if hit is None:
+        why = ("is not yes or no" if column == "client_facing" else
+               "is not a status we know (Active, Terminated, On Leave...); the person is counted as staff"
+               if column == "status" else f"is not one of {', '.join(CANONICAL_VALUES[column])}")
+        bad(column, value, why)
+    return hit

@@ -51,8 +51,8 @@ def test_unsafe_and_missing_paths_become_issues(make_portfolio, tmp_path):
     root = make_portfolio(HEADER + "E1,Ann,,../secret.jpg\nE2,Bo,,http://evil/x.jpg\nE3,Cy,,photos/gone.jpg\n",
                           {"photos/E9.jpg": 1})
     inv = inventory(root)
-    codes = sorted((i.code, i.employee_id) for i in inv.issues)
-    assert codes == [("DAT004", "E1"), ("DAT004", "E2"), ("DAT007", "E3")]
+    kinds = sorted((f.kind, f.employee_id) for f in inv.facts)
+    assert kinds == [("photo_not_found", "E3"), ("unsafe_path", "E1"), ("unsafe_path", "E2")]
     assert inv.staff["file"].isna().all()
 
 
@@ -63,7 +63,7 @@ def test_symlink_out_of_the_portfolio_is_not_followed(make_portfolio, tmp_path):
     os.symlink(outside, root / "photos" / "link.jpg")
     inv = inventory(root)
     assert "photos/link.jpg" not in set(inv.photos["file"])
-    assert [i.code for i in inv.issues].count("DAT004") == 2  # the scan and the CSV path
+    assert sorted(f.kind for f in inv.facts) == ["outside_link", "unsafe_path"]  # the scan and the CSV path
 
 
 def test_extra_files_of_a_person_are_theirs(make_portfolio):
@@ -86,10 +86,73 @@ def test_missing_portfolio(tmp_path):
 
 def _empty_staff(tmp_path):
     p = tmp_path / "s.csv"
-    p.write_text("employee_id\n")
+    p.write_text("employee_id\nE1\n")
     return read_staff(p)
 
 
 def test_slugify():
     assert slugify("José  O'Neil") == "jose-oneil"
     assert slugify("Anne-Marie Smith") == "anne-marie-smith"
+
+
+def test_photos_named_by_email_name_or_id_in_department_folders(make_portfolio):
+    root = make_portfolio("First Name [Required],Last Name [Required],Email Address [Required],Employee ID,Status [READ ONLY]\n"
+                          "Priya,Shah,Priya.Shah@example.com,,Active\n"
+                          "Marco,Rossi,marco.rossi@example.com,,Active\n"
+                          "Hana,Sato,hana.sato@example.com,G-7,Active\n",
+                          {"Sales/EMEA/priya.shah@example.com.jpg": 1, "Sales/Marco Rossi.JPG": 2, "Support/G-7.png": 3})
+    inv = inventory(root)
+    match = dict(zip(inv.staff["employee_id"], zip(inv.staff["file"], inv.staff["match_rule"])))
+    assert match == {"Priya.Shah@example.com": ("Sales/EMEA/priya.shah@example.com.jpg", "e-mail"),
+                     "marco.rossi@example.com": ("Sales/Marco Rossi.JPG", "name"),
+                     "G-7": ("Support/G-7.png", "employee id")}
+
+
+def test_last_comma_first_names_match_first_last_files(make_portfolio):
+    root = make_portfolio("employee_id,name\nE1,\"Lee, Ann\"\n", {"Ann Lee.jpg": 1})
+    assert list(inventory(root).staff["file"]) == ["Ann Lee.jpg"]
+
+
+@pytest.mark.parametrize("name", ["with space.jpg", "new\nline.jpg", "-leading-dash.jpg", "emoji 📷.jpg",
+                                  "--.jpg", "ünïcödé.png"])
+def test_any_file_name_is_inventoried(make_portfolio, name):
+    root = make_portfolio(HEADER + f"E1,Ann,,{'dept/' + name if chr(10) not in name else ''}\n", {f"dept/{name}": 1})
+    inv = inventory(root)
+    assert list(inv.photos["file"]) == [f"dept/{name}"]
+    if "\n" not in name:
+        assert list(inv.staff["file"]) == [f"dept/{name}"]
+
+
+def test_names_that_are_not_utf8_are_shown_readably_and_opened_by_their_real_name(make_portfolio):
+    root = make_portfolio("employee_id,name\nE1,José Müller\nE2,Zoë\n", {})
+    raw_cp437 = os.fsencode(str(root)) + b"/Jos\x82 M\x81ller.jpg"  # Windows' zip (code page 437)
+    raw_1252 = os.fsencode(str(root)) + b"/Zo\xeb.jpg"  # Windows-1252
+    for raw in (raw_cp437, raw_1252):
+        with open(raw, "wb") as fh:
+            fh.write(b"not really a photo")
+    inv = inventory(root)
+    files = sorted(inv.photos["file"])
+    assert files == ["José Müller.jpg", "Zoë.jpg"]
+    assert all(f.encode("utf-8") for f in files)  # printable: no escaped bytes left
+    assert dict(zip(inv.staff["employee_id"], inv.staff["file"])) == {"E1": "José Müller.jpg", "E2": "Zoë.jpg"}
+    for f in files:
+        assert os.fsencode(root / inv.disk_name(f)) in (raw_cp437, raw_1252)
+
+
+def test_leavers_photos_are_set_apart_not_audited(make_portfolio):
+    root = make_portfolio("Employee ID,Legal Name,Worker Status\nE1,Ann Lee,Active\nE2,Bo Chan,Terminated\n"
+                          "E3,Cy Diaz,On Leave\nE4,Di Eve,Terminated\n",
+                          {"photos/E1.jpg": 1, "photos/E2.jpg": 2, "photos/E2_2019.jpg": 3, "photos/Cy Diaz.jpg": 4})
+    inv = inventory(root)
+    assert list(inv.staff["employee_id"]) == ["E1", "E3"]
+    assert sorted(inv.photos["file"]) == ["photos/Cy Diaz.jpg", "photos/E1.jpg"]
+    assert inv.leaver_files == ["photos/E2.jpg", "photos/E2_2019.jpg"]
+    facts = [(f.kind, f.employee_id, f.file, f.value) for f in inv.facts]
+    assert facts == [("leaver_photo", "E2", "photos/E2.jpg", "Terminated"),
+                     ("leaver_photo", "E2", "photos/E2_2019.jpg", "Terminated")]
+
+
+def test_a_current_person_keeps_a_file_a_leaver_also_matches(make_portfolio):
+    root = make_portfolio("employee_id,name,status\nE1,Ann Lee,Active\nE2,Ann Lee,Terminated\n", {"Ann Lee.jpg": 1})
+    inv = inventory(root)
+    assert list(inv.photos["employee_id"]) == ["E1"] and inv.leaver_files == []

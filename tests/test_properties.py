@@ -7,6 +7,7 @@ from __future__ import annotations
 import string
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +45,10 @@ def test_any_rows_under_a_valid_header(tmp_path, rows, sep):
     w.writerows(rows)
     path = tmp_path / "staff.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
+    if not rows:
+        with pytest.raises(StaffError, match="header row but no people"):
+            read_staff(path, as_of=date(2026, 1, 1))
+        return
     table = read_staff(path, as_of=date(2026, 1, 1))
     ids = list(table.frame["employee_id"])
     assert len(ids) == len(set(ids))
@@ -54,7 +59,7 @@ def test_any_rows_under_a_valid_header(tmp_path, rows, sep):
     # every row with an id is kept once: the first of each id, in order; the rest are reported
     expected = list(dict.fromkeys(r[0].strip() for r in rows if r[0].strip()))
     assert ids == expected
-    assert sum(i.code == "DAT005" for i in table.issues) == sum(1 for r in rows if r[0].strip()) - len(expected)
+    assert sum(f.kind == "duplicate_id" for f in table.facts) == sum(1 for r in rows if r[0].strip()) - len(expected)
 
 
 @SETTINGS

@@ -192,7 +192,7 @@ def big(tmp_path_factory):
 
 
 def test_actions_csv_sortable_by_priority_rank(big):
-    rows = list(csv.DictReader(io.StringIO(actions_csv(big))))
+    rows = list(csv.DictReader(io.StringIO(actions_csv(big).removeprefix("\ufeff"))))
     assert len(rows) == 2000
     assert [int(r["priority_rank"]) for r in rows] == list(range(1, 2001))
     sev = [severity_rank(r["priority"]) for r in rows]

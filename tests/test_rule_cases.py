@@ -43,7 +43,7 @@ def run_case(case: dict) -> list:
             (root / name).write_bytes(b"")
         csv = root / "staff.csv"
         csv.write_text(case["staff"].strip() + "\n", encoding="utf-8")
-        staff = read_staff(csv, policy["columns"], as_of=as_of)
+        staff = read_staff(csv, policy["columns"], as_of=as_of, values=policy["values"])
         inventory = build_inventory(root, staff, exclude=None)
         _photos, _style, findings = assess(inventory, rows, policy, as_of)
     return findings

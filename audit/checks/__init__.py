@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..findings import Finding, severity_rank
 from ..policy import Policy
-from ..staff import StaffIssue
+from ..facts import InputFact
 
 
 @dataclass
@@ -33,7 +33,7 @@ class CheckContext:
     photos: pd.DataFrame
     policy: Policy
     as_of: date
-    issues: list[StaffIssue] = field(default_factory=list)  # from reading the CSV and folder
+    facts: list[InputFact] = field(default_factory=list)  # what reading the CSV and folder saw
     style: Any = None  # the set's HouseStyle (audit.house_style), learned once by the pipeline
     findings: list[Finding] = field(default_factory=list)
     _by_file: dict[str, dict[str, Any]] | None = field(default=None, repr=False)

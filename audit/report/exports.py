@@ -9,11 +9,15 @@ from typing import Any
 import pandas as pd
 
 from ..findings import plain
+from ..input_summary import public
 from ..pipeline import AuditResult, audit_metadata
 
 SCHEMA_VERSION = 1
 # Cells starting with these are formulas to a spreadsheet (CSV injection, OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+# Excel reads a CSV without a byte-order mark in the machine's legacy code page ("JosÃ© MÃ¼ller");
+# with it, as UTF-8. Other CSV readers skip it (Python: encoding="utf-8-sig").
+BOM = "\ufeff"
 
 
 def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) -> str:
@@ -34,6 +38,7 @@ def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) 
         "anonymized": anonymized,
         "changes": plain(changes),
         "history": plain({"trend": history.trend}) if history is not None and history.trend else None,
+        "input": public(result.input, anonymized),
     }
     return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
 
@@ -48,7 +53,7 @@ def safe_cell(value: Any) -> Any:
 def _csv(frame: pd.DataFrame) -> str:
     buf = io.StringIO()
     frame.map(safe_cell).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    return BOM + buf.getvalue()
 
 
 def findings_csv(result: AuditResult) -> str:
