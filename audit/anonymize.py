@@ -225,7 +225,8 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
     """A copy of an AuditResult with pseudonyms everywhere; `result` is left as it was."""
     staff = result.staff.copy()
     photos = result.photos.copy()
-    pseudo.learn(staff, photos)
+    leavers = result.inventory.leavers  # their names are in findings too (a leaver's photo still up)
+    pseudo.learn(pd.concat([staff, leavers], ignore_index=True) if len(leavers) else staff, photos)
 
     for col in list(staff.columns):
         if col == "employee_id":
@@ -264,7 +265,8 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
         recommendation=pseudo.text(f.recommendation), action=f.action) for f in result.findings]
     recs = [dataclasses.replace(r, employee_id=pseudo.id(r.employee_id), name=pseudo.name(r.employee_id),
                                 reason=pseudo.text(r.reason)) for r in result.recommendations]
-    inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, facts=[])
+    inventory = dataclasses.replace(result.inventory, staff=staff, photos=photos, facts=[],
+                                    leavers=leavers.iloc[0:0], leaver_files=[], on_disk={})
     extra = {}
     style = getattr(result, "style_summary", None)
     if isinstance(style, dict):  # the house-style summary lists files: map them too

@@ -235,14 +235,9 @@ def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None) -
     """Show how the staff CSV and the photo files are read (each header, leavers, how photos
     match people) without decoding any image: run it before the first audit."""
     from .input_summary import format_summary, read_input
-    from .inventory import InventoryError
-    from .policy import PolicyError, load_policy
-    from .staff import StaffError
+    from .policy import load_policy
 
-    try:
-        read = read_input(portfolio, staff_csv, load_policy(policy_path), date.today())
-    except (PolicyError, StaffError, InventoryError) as exc:
-        raise InputError(str(exc)) from None
+    read = read_input(portfolio, staff_csv, load_policy(policy_path), date.today())
     for line in format_summary(read.summary):
         click.echo(line)
 

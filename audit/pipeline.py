@@ -99,6 +99,8 @@ class AuditResult:
             "photos": int(len(photos)),
             "photos_readable": int(len(readable)),
             "staff_with_photo": int(staff["file"].notna().sum()),
+            "leavers": int(len(self.inventory.leavers)),
+            "leaver_photos": len(self.inventory.leaver_files),
             "findings": len(self.findings),
             "by_severity": by_sev,
             "by_category": by_cat,
@@ -137,7 +139,12 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
             cache.close()
     rows = _shown_names(rows, inventory) if inventory.on_disk else rows
     photos, style, findings = assess(inventory, rows, policy, config.as_of)
-    recs = recommend(inventory.staff, findings, policy)
+    # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
+    # the other leavers are nobody's business here.
+    shown = {f.employee_id for f in inventory.facts if f.kind == "leaver_photo"}
+    leavers = inventory.leavers[inventory.leavers["employee_id"].isin(shown)]
+    recs = recommend(pd.concat([inventory.staff, leavers], ignore_index=True) if len(leavers) else inventory.staff,
+                     findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
                        style_summary=style.summary(), input=read.summary)

@@ -111,6 +111,35 @@ def parse_date(text: str) -> date | None:
     return date(int(m[1]), int(m[2]), int(m[3]))
 
 
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[T ,].*)?")
+
+
+def day_first(values: list[str]) -> bool:
+    """Whether a column's 'NN/NN/YYYY' dates put the day first: a first part above 12 says yes,
+    a second part above 12 says no; otherwise dots say day first (German, Personio), slashes
+    month first (the US systems: Workday, ADP, BambooHR, Gusto)."""
+    dots = False
+    for v in values:
+        m = _DMY.fullmatch(v.strip())
+        if m:
+            if int(m[1]) > 12:
+                return True
+            if int(m[2]) > 12:
+                return False
+            dots = dots or "." in v
+    return dots
+
+
+def parse_hr_date(text: str, dayfirst: bool = False) -> date:
+    """A date as HR exports write it: YYYY-MM-DD (also / or ., with a time), or DD/MM/YYYY and
+    MM/DD/YYYY as the column says (`day_first`). Raises ValueError."""
+    m = _DMY.fullmatch(text.strip())
+    if m:
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        return date(y, b, a) if dayfirst else date(y, a, b)
+    return parse_date(text)
+
+
 def _clip(value: str, limit: int = 300) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
@@ -236,6 +265,7 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
     # (column, value, reason) -> [(row, employee_id)]: one fact per distinct unreadable value
     bad_values: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
     status_columns = [c for c in frame.columns if c.split(":")[0] in _ALL_CANDIDATES]
+    hire_dayfirst = day_first(list(frame["hire_date"])) if "hire_date" in frame else False
     id_from_email = 0
     for i, raw in enumerate(frame.to_dict("records")):
         row = i + first_row
@@ -276,6 +306,14 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
             except ValueError:
                 bad("photo_date", rec["photo_date"], "is not a valid date (YYYY-MM-DD)")
         out["photo_date"] = photo_date.isoformat() if photo_date else None
+
+        hire_date = None
+        if rec.get("hire_date"):  # a future hire date is normal (pre-boarding): only the form is checked
+            try:
+                hire_date = parse_hr_date(rec["hire_date"], hire_dayfirst)
+            except ValueError:
+                bad("hire_date", rec["hire_date"], "is not a date (YYYY-MM-DD, or DD/MM/YYYY or MM/DD/YYYY)")
+        out["hire_date"] = hire_date.isoformat() if hire_date else None
 
         out["photo_source"] = _mapped(maps, "photo_source", rec.get("photo_source", ""), bad) or "unknown"
         cf = _mapped(maps, "client_facing", rec.get("client_facing", ""), bad)

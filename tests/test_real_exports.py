@@ -67,7 +67,10 @@ def test_run_leaves_leavers_out_and_says_what_was_read(workday, tmp_path):
     assert [(f["employee_id"], f["file"]) for f in leaver] == [("W3", "Engineering/cy.diaz@example.com.jpg")]
     assert not [f for f in doc["findings"] if f["code"] in ("DAT001", "DAT006")]  # every e-mail, level understood
     assert not [f for f in doc["findings"] if f["employee_id"] == "W3" and f["code"] != "DAT008"]
-    assert "W3" not in {r["employee_id"] for r in doc["recommendations"] if r["cost_high"] > 0}
+    recs = {r["employee_id"]: r for r in doc["recommendations"]}
+    assert (recs["W3"]["action"], recs["W3"]["cost_low"], recs["W3"]["cost_high"]) == ("remove", 0, 0)
+    assert doc["budget"]["by_action"]["remove"] == {"count": 1, "low": 0, "high": 0}
+    assert doc["summary"]["leavers"] == 1 and doc["summary"]["leaver_photos"] == 1
     seniority = {s["employee_id"]: s["seniority"] for s in doc["staff"]}
     assert seniority == {"W1": "executive", "W2": "mid", "W4": "mid"}
     inp = doc["input"]
@@ -148,3 +151,17 @@ def test_policy_value_tables_are_validated(tmp_path):
     good = tmp_path / "g.toml"
     good.write_text('[values.client_facing]\n"Sales" = true\n[values.status]\n"Gone" = "leaver"\n')
     assert load_policy(good)["values"]["status"] == {"Gone": "leaver"}
+
+
+def test_anonymised_outputs_name_no_leaver(workday, tmp_path):
+    out = tmp_path / "out"
+    r = invoke(["run", str(workday), "--out", str(out), "--format", "json,csv,html", "--as-of", "2026-11-29",
+                "--anonymize"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert [f["code"] for f in doc["findings"]].count("DAT008") == 1
+    assert doc["input"]["photos"]["leaver_files"] == 1 and doc["input"]["staff_without_photo"] == 0
+    for p in out.iterdir():
+        text = p.read_text(encoding="utf-8-sig").lower()
+        for secret in ("cy diaz", "cy.diaz", "ann lee", "ann.lee", "unknown person"):
+            assert secret not in text, (p.name, secret)

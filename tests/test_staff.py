@@ -243,6 +243,18 @@ def test_policy_value_maps_come_first(tmp_path):
 
 
 def test_ignored_headers_are_recorded(tmp_path):
-    t = read_staff(write(tmp_path, "employee_id,Mail Alias,Hire Date,Favourite Colour\nE1,a@x,2020-01-01,blue\n"))
+    t = read_staff(write(tmp_path, "employee_id,Mail Alias,Cost Center,Favourite Colour\nE1,a@x,C1,blue\n"))
     ignored = {h.header: h.known for h in t.reading.headers if not h.canonical}
-    assert ignored == {"Mail Alias": False, "Hire Date": True, "Favourite Colour": False}
+    assert ignored == {"Mail Alias": False, "Cost Center": True, "Favourite Colour": False}
+
+
+@pytest.mark.parametrize("dates, expected", [
+    (["03/01/2015", "07/12/2019"], ["2015-03-01", "2019-07-12"]),  # US systems: month first
+    (["03/01/2015", "25/12/2019"], ["2015-01-03", "2019-12-25"]),  # a day above 12 settles it
+    (["01.03.2015", "07.12.2019"], ["2015-03-01", "2019-12-07"]),  # dots: German, day first
+    (["2015-03-01", "2019/12/07 09:12:44"], ["2015-03-01", "2019-12-07"]),
+])
+def test_hire_dates_as_exports_write_them(tmp_path, dates, expected):
+    rows = "".join(f"E{i},{d}\n" for i, d in enumerate(dates))
+    t = read_staff(write(tmp_path, "employee_id,Hire Date\n" + rows))
+    assert list(t.frame["hire_date"]) == expected and t.facts == []

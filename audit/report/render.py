@@ -35,6 +35,7 @@ from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
+from ..input_summary import public
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS
 
@@ -537,6 +538,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "staleness": policy["staleness"],
         "forensic": forensic_evaluation(),
         "column_map": result.column_map,
+        "input": public(result.input, options.anonymize),
     }
 
 
