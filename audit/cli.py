@@ -131,12 +131,17 @@ def _show_warnings(level: int = logging.WARNING) -> None:
         log.addHandler(_WarningLine())
 
 
+def _input_arguments(command: Any) -> Any:
+    """PORTFOLIO, --staff and --policy: what `run` and `inspect` read."""
+    command = click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Policy TOML file (a copy of rules/default.toml with your changes).")(command)
+    command = click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Staff CSV. Default: PORTFOLIO/staff.csv.")(command)
+    return click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))(command)
+
+
 @cli.command()
-@click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
-              help="Staff CSV. Default: PORTFOLIO/staff.csv.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy TOML file (a copy of rules/default.toml with your changes).")
+@_input_arguments
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("audit-report"),
               show_default=True, help="Output folder (created if missing).")
 @click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
@@ -226,11 +231,7 @@ def _echo_input(summary: dict) -> None:  # type: ignore[type-arg]
 
 
 @cli.command()
-@click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
-              help="Staff CSV. Default: PORTFOLIO/staff.csv.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy TOML file (its [columns] and [values] tables are used).")
+@_input_arguments
 def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None) -> None:
     """Show how the staff CSV and the photo files are read (each header, leavers, how photos
     match people) without decoding any image: run it before the first audit."""
