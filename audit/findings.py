@@ -68,6 +68,15 @@ class Finding:
         self.evidence = plain(self.evidence)
 
     @property
+    def subjects(self) -> list[str]:
+        """The people whose action this finding drives: its own person, or for a finding about
+        a group of people (a picture several share) the ids it lists in `evidence.employee_ids`."""
+        if self.employee_id:
+            return [self.employee_id]
+        ids = self.evidence.get("employee_ids")
+        return [str(e) for e in ids] if isinstance(ids, list) else []
+
+    @property
     def key(self) -> str:
         """A stable identity across runs: same rule, same subject, same file."""
         return f"{self.code}|{self.employee_id or ''}|{self.file or ''}"

@@ -91,8 +91,8 @@ def _choose(person: Any, found: list[Finding], policy: Policy) -> tuple[str, str
 def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> list[Recommendation]:
     by_person: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.employee_id:
-            by_person.setdefault(f.employee_id, []).append(f)
+        for eid in f.subjects:  # a finding about a group drives the action of each person it lists
+            by_person.setdefault(eid, []).append(f)
     recs = []
     for person in staff.itertuples(index=False):
         found = by_person.get(person.employee_id, [])

@@ -1,19 +1,30 @@
 """Near-duplicates: the same picture used for two people is an error; several files of one
-person is information. Whole-frame and face-region pHashes (256 bit), compared all-pairs with
-vectorised popcounts (fine for tens of thousands of photos)."""
+person is information.
+
+Whole-frame and face-region pHashes (256 bit) are compared all-pairs with vectorised popcounts
+(fine for tens of thousands of photos). Matches are not reported pair by pair: one picture used
+for 30 people is 435 pairs but one problem. Photos are grouped into connected components over the
+matches (and over files named by several staff rows), and each group is one finding that lists
+every person and file in it. A group of several people sharing a flat, faceless image is a
+placeholder, named as such with its own rule.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from . import CheckContext, check
 
 _NO_HASH = -1
+# People named in a finding's message; evidence and related_files always hold all of them.
+_MAX_NAMED = 12
 
 
 def hash_matrix(hexes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """(n x words) uint64 matrix of hashes, and a mask of rows that have one."""
-    present = np.array([bool(h) for h in hexes])
+    present = np.array([bool(h) for h in hexes], dtype=bool)
     width = max((len(h) for h in hexes if h), default=16)
     words = (width + 15) // 16
     m = np.zeros((len(hexes), words), dtype=np.uint64)
@@ -33,7 +44,97 @@ def distances_from(m: np.ndarray, present: np.ndarray, i: int) -> np.ndarray:
     return d
 
 
-@check("duplicates", codes=["DUP001", "DUP002", "DUP003"])
+class Components:
+    """Connected components of n nodes as a label array. Joining a node to a set of others
+    relabels with one vectorised pass, so a group of k identical photos costs k passes, not
+    the k^2 / 2 pair edges a per-edge union would walk in Python."""
+
+    def __init__(self, n: int) -> None:
+        self.label = np.arange(n)
+
+    def join(self, nodes: np.ndarray) -> None:
+        if len(nodes) < 2:
+            return
+        labels = np.unique(self.label[nodes])
+        if len(labels) > 1:
+            self.label[np.isin(self.label, labels)] = labels[0]
+
+    def groups(self, min_size: int = 2) -> list[np.ndarray]:
+        """Sorted node indices of each component of at least `min_size` nodes, in order of
+        their first node."""
+        order = np.argsort(self.label, kind="stable")
+        cuts = np.flatnonzero(np.diff(self.label[order])) + 1
+        return sorted((g for g in np.split(order, cuts) if len(g) >= min_size), key=lambda g: int(g[0]))
+
+
+_FAR = np.iinfo(np.int64).max  # "matched nothing" in the closest-distance arrays
+
+
+def _matches(photos: Any, p: dict[str, Any]) -> tuple[Components, Components, np.ndarray, np.ndarray]:
+    """Components over same-image matches and over near matches (which include the same-image
+    ones), and each photo's frame and face distance to its closest match."""
+    n = len(photos)
+    same_c, near_c = Components(n), Components(n)
+    best_frame, best_face = np.full(n, _FAR), np.full(n, _FAR)
+    if "phash" not in photos or n < 2:
+        return same_c, near_c, best_frame, best_face
+    whole, whole_ok = hash_matrix([h if isinstance(h, str) else None for h in photos["phash"]])
+    face_col = photos["face_phash"] if "face_phash" in photos else [None] * n
+    faces, face_ok = hash_matrix([h if isinstance(h, str) else None for h in face_col])
+    for i in range(n - 1):
+        if not whole_ok[i] and not face_ok[i]:
+            continue
+        dw, df = distances_from(whole, whole_ok, i)[i + 1:], distances_from(faces, face_ok, i)[i + 1:]
+        same = ((dw >= 0) & (dw <= p["same_image"])) | ((df >= 0) & (df <= p["face_same_image"]))
+        near = same | ((dw >= 0) & (dw <= p["review"])) | ((df >= 0) & (df <= p["face_review"]))
+        hits = np.flatnonzero(near)
+        if not len(hits):
+            continue
+        js = hits + i + 1
+        same_c.join(np.append(js[same[hits]], i))
+        near_c.join(np.append(js, i))
+        for best, d in ((best_frame, dw[hits]), (best_face, df[hits])):
+            d = np.where(d >= 0, d, _FAR)
+            best[js] = np.minimum(best[js], d)
+            best[i] = min(best[i], int(d.min()))
+    return same_c, near_c, best_frame, best_face
+
+
+def _distances(values: np.ndarray, label: str) -> str | None:
+    real = values[values < _FAR]
+    if not len(real):
+        return None
+    lo, hi = int(real.min()), int(real.max())
+    return f"{label} pHash distance {lo}" if lo == hi else f"{label} pHash distances {lo}-{hi}"
+
+
+def _listing(items: list[str]) -> str:
+    """'a, b and c'; past _MAX_NAMED items: 'a, b, ... and 18 more'."""
+    if len(items) > _MAX_NAMED:
+        return ", ".join(items[:_MAX_NAMED]) + f" and {len(items) - _MAX_NAMED} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _placeholder_reasons(rows: list[dict[str, Any]], people: int, most_on_one_file: int,
+                         p: dict[str, Any]) -> list[str]:
+    """Why a shared image looks like a placeholder, in plain words; [] when it does not.
+    Only groups of at least `placeholder_people` people are asked: two people sharing a real
+    portrait is a mix-up, not a placeholder."""
+    if people < p["placeholder_people"]:
+        return []
+    why = []
+    measured = [r for r in rows if not r.get("error") and r.get("phash")]
+    if measured and not any(r.get("face_found") for r in measured):
+        why.append("no face found in it")
+    spreads = [r["luma_std"] for r in measured if isinstance(r.get("luma_std"), (int, float))]
+    if spreads and max(spreads) <= p["placeholder_flat"]:
+        why.append(f"flat: brightness spread {max(spreads):.2f}")
+    if most_on_one_file >= p["placeholder_people"]:
+        why.append(f"one file named for {most_on_one_file} people")
+    return why
+
+
+@check("duplicates", codes=["DUP001", "DUP002", "DUP003", "DUP004"])
 def duplicates(ctx: CheckContext) -> None:
     p = ctx.policy["duplicates"]
     names = dict(zip(ctx.staff["employee_id"], ctx.staff["name"]))
@@ -41,37 +142,80 @@ def duplicates(ctx: CheckContext) -> None:
     def who(eid: str) -> str:
         return f"{names.get(eid) or eid} ({eid})"
 
-    # One file named by two staff rows is the plainest duplicate.
-    for file, group in ctx.staff.dropna(subset=["file"]).groupby("file"):
-        ids = list(group["employee_id"])
-        for other in ids[1:]:
-            ctx.emit("DUP001", f"{file} is the photo of both {who(ids[0])} and {who(other)}",
-                     employee_id=other, file=file, related_files=[file],
-                     evidence={"same_file": True, "other_employee_id": ids[0]})
+    # The people each file stands for: every staff row naming it (in row order), then the
+    # owner found by its name ("E1005_old.jpg").
+    owners: dict[str, list[str]] = {}
+    for eid, file in zip(ctx.staff["employee_id"], ctx.staff["file"]):
+        if isinstance(file, str):
+            owners.setdefault(file, []).append(eid)
+    photos = ctx.photos[ctx.photos["employee_id"].notna()].reset_index(drop=True)
+    for file, eid in zip(photos["file"], photos["employee_id"]):
+        if eid not in owners.setdefault(file, []):
+            owners[file].append(eid)
+    files = list(photos["file"])
+    same_c, near_c, best_frame, best_face = _matches(photos, p)
+    records = photos.to_dict("records")
 
-    photos = ctx.photos
-    if "phash" in photos:
-        photos = photos[photos["employee_id"].notna() & photos["error"].isna() & photos["phash"].notna()]
-        owners, files = list(photos["employee_id"]), list(photos["file"])
-        whole, whole_ok = hash_matrix(list(photos["phash"]))
-        faces, face_ok = hash_matrix(list(photos.get("face_phash", [None] * len(files))))
-        for i in range(len(files) - 1):
-            dw, df = distances_from(whole, whole_ok, i), distances_from(faces, face_ok, i)
-            same = ((dw >= 0) & (dw <= p["same_image"])) | ((df >= 0) & (df <= p["face_same_image"]))
-            near = ((dw >= 0) & (dw <= p["review"])) | ((df >= 0) & (df <= p["face_review"]))
-            for j in np.nonzero(near[i + 1:])[0] + i + 1:
-                if owners[i] == owners[j]:
-                    continue
-                code = "DUP001" if same[j] else "DUP002"
-                verdict = "the same image" if same[j] else "very similar"
-                measures = ", ".join(f"{label} pHash distance {int(d)}" for label, d in
-                                     (("frame", dw[j]), ("face", df[j])) if d >= 0)
-                ctx.emit(code, f"{who(owners[j])} and {who(owners[i])} have {verdict} photos "
-                         f"({files[j]} and {files[i]}; {measures})",
-                         employee_id=owners[j], file=files[j], related_files=[files[i]],
-                         evidence={"frame_distance": int(dw[j]) if dw[j] >= 0 else None,
-                                   "face_distance": int(df[j]) if df[j] >= 0 else None,
-                                   "other_employee_id": owners[i]})
+    def people_of(nodes: np.ndarray) -> list[str]:
+        return list(dict.fromkeys(eid for i in nodes for eid in owners[files[i]]))
+
+    def measures(nodes: np.ndarray) -> str:
+        return "; ".join(m for m in (_distances(best_frame[nodes], "frame"), _distances(best_face[nodes], "face")) if m)
+
+    def evidence(people: list[str], nodes: np.ndarray) -> dict[str, Any]:
+        member_files: dict[str, list[str]] = {eid: [] for eid in people}
+        for i in nodes:
+            for eid in owners[files[i]]:
+                member_files[eid].append(files[i])
+        frame, face = best_frame[nodes], best_face[nodes]
+        return {
+            "people": len(people),
+            # Whose action the finding drives: the first person is taken to own the picture
+            # (the first staff row naming the file, or the first file), the others need their own.
+            "employee_ids": people[1:],
+            "members": [{"employee_id": e, "name": names.get(e), "files": member_files[e]} for e in people],
+            "same_file": len(nodes) == 1,
+            "frame_distance": int(frame[frame < _FAR].max()) if (frame < _FAR).any() else None,
+            "face_distance": int(face[face < _FAR].max()) if (face < _FAR).any() else None,
+        }
+
+    # One finding per same-image group (a lone file named by several rows is a group too).
+    for nodes in same_c.groups(min_size=1):
+        people = people_of(nodes)
+        if len(people) < 2:
+            continue
+        group_files = [files[i] for i in nodes]
+        ev = evidence(people, nodes)
+        listed = _listing([who(e) for e in people])
+        most = max(len(owners[f]) for f in group_files)
+        placeholder = _placeholder_reasons([records[i] for i in nodes], len(people), most, p)
+        if placeholder:
+            ev.update(placeholder=placeholder, employee_ids=people)  # nobody owns a placeholder
+            ctx.emit("DUP004", f"{len(people)} people share one image: it looks like a placeholder "
+                     f"({'; '.join(placeholder)}); book them into the next photo day. "
+                     f"{_listing(group_files)}: {listed}",
+                     file=group_files[0], related_files=group_files, evidence=ev)
+        elif len(group_files) == 1:
+            both = "both" if len(people) == 2 else f"all {len(people)} of"
+            ctx.emit("DUP001", f"{group_files[0]} is the photo of {both} {listed}",
+                     file=group_files[0], related_files=group_files, evidence=ev)
+        else:
+            ctx.emit("DUP001", f"{listed} have the same image ({_listing(group_files)}; {measures(nodes)})",
+                     file=group_files[0], related_files=group_files, evidence=ev)
+
+    # Near matches between different pictures: one look per group, unless every person in it
+    # is already in one same-image group (then the near copy adds nobody).
+    for nodes in near_c.groups():
+        parts = np.unique(same_c.label[nodes])
+        if len(parts) < 2:
+            continue
+        people = people_of(nodes)
+        if max(len(people_of(nodes[same_c.label[nodes] == part])) for part in parts) == len(people):
+            continue
+        group_files = [files[i] for i in nodes]
+        ctx.emit("DUP002", f"{_listing([who(e) for e in people])} have very similar photos "
+                 f"({_listing(group_files)}; {measures(nodes)})",
+                 file=group_files[0], related_files=group_files, evidence=evidence(people, nodes))
 
     per_person = ctx.photos[ctx.photos["employee_id"].notna()].groupby("employee_id")["file"].apply(list)
     for eid, flist in per_person.items():

@@ -1,0 +1,117 @@
+"""Duplicates as groups: one finding per connected group of matching photos, never one per pair,
+and a shared placeholder named as such."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audit.checks.duplicates import Components
+from tests.test_rule_cases import run_case
+
+ZERO = "0" * 64
+REAL = {"face_found": True, "luma_std": 0.2}
+
+
+def flipped(bits: int) -> str:
+    """A 256-bit hash `bits` low bits away from ZERO."""
+    return format((1 << bits) - 1, "064x")
+
+
+def far(seed: int) -> str:
+    """A hash far (~128 bits) from ZERO and from other seeds."""
+    return "".join(np.random.default_rng(seed).choice(list("0123456789abcdef"), 64))
+
+
+def staff_csv(n: int, file=lambda i: f"p{i}.jpg") -> str:
+    rows = "\n".join(f"E{i},Person {i},{file(i)},2026-06-01,photographer" for i in range(n))
+    return "employee_id,name,photo,photo_date,photo_source\n" + rows
+
+
+def dups(findings):
+    return [f for f in findings if f.code in ("DUP001", "DUP002", "DUP004")]
+
+
+def test_components_join_chains_and_keep_separate_groups_apart():
+    c = Components(6)
+    c.join(np.array([0, 2]))
+    c.join(np.array([2, 4]))
+    c.join(np.array([1, 5]))
+    assert [g.tolist() for g in c.groups()] == [[0, 2, 4], [1, 5]]
+    assert [g.tolist() for g in c.groups(min_size=1)] == [[0, 2, 4], [1, 5], [3]]
+
+
+def test_fifty_people_with_one_portrait_is_one_finding_listing_all():
+    n = 50
+    photos = [{"file": f"p{i}.jpg", "phash": ZERO, **REAL} for i in range(n)]
+    found = dups(run_case({"staff": staff_csv(n), "photos": photos}))
+    assert len(found) == 1, [f.message for f in found]  # not 1,225 pairs
+    f = found[0]
+    assert f.code == "DUP001" and f.employee_id is None
+    assert sorted(f.related_files) == sorted(p["file"] for p in photos)
+    assert [m["employee_id"] for m in f.evidence["members"]] == [f"E{i}" for i in range(n)]
+    # The first person is taken to own the picture; everyone else is asked for their own.
+    assert f.subjects == [f"E{i}" for i in range(1, n)]
+    assert "and 38 more" in f.message  # the message names 12, the evidence holds all
+
+
+def test_a_chain_of_matches_is_one_group():
+    # a~b and b~c are the same image at the threshold, a and c are not; still one group.
+    photos = [{"file": "p0.jpg", "phash": ZERO, **REAL}, {"file": "p1.jpg", "phash": flipped(20), **REAL},
+              {"file": "p2.jpg", "phash": flipped(40), **REAL}]
+    found = dups(run_case({"staff": staff_csv(3), "photos": photos}))
+    assert [(f.code, sorted(f.related_files)) for f in found] == [("DUP001", ["p0.jpg", "p1.jpg", "p2.jpg"])]
+
+
+def test_two_pictures_shared_by_two_groups_are_two_findings():
+    photos = ([{"file": f"p{i}.jpg", "phash": ZERO, **REAL} for i in range(3)]
+              + [{"file": f"p{i}.jpg", "phash": far(1), **REAL} for i in range(3, 5)]
+              + [{"file": "p5.jpg", "phash": far(2), **REAL}])
+    found = dups(run_case({"staff": staff_csv(6), "photos": photos}))
+    assert sorted(sorted(f.related_files) for f in found) == [["p0.jpg", "p1.jpg", "p2.jpg"], ["p3.jpg", "p4.jpg"]]
+
+
+def test_one_persons_own_copies_are_not_a_duplicate_group():
+    staff = "employee_id,name,photo,photo_date,photo_source\nE1,Ann,E1.jpg,2026-06-01,photographer"
+    photos = [{"file": "E1.jpg", "phash": ZERO, **REAL},
+              {"file": "E1_old.jpg", "employee_id": "E1", "is_primary": False, "phash": ZERO, **REAL}]
+    findings = run_case({"staff": staff, "photos": photos})
+    assert not dups(findings)
+    assert [f.code for f in findings if f.category == "duplicate"] == ["DUP003"]
+
+
+def test_a_similar_photo_beside_a_same_image_group_asks_for_one_look():
+    # p0 = p1 (distance 2); p2 is similar to p1 (distance 26) but not the same image.
+    photos = [{"file": "p0.jpg", "phash": ZERO, **REAL}, {"file": "p1.jpg", "phash": flipped(2), **REAL},
+              {"file": "p2.jpg", "phash": flipped(28), **REAL}]
+    found = dups(run_case({"staff": staff_csv(3), "photos": photos}))
+    assert sorted((f.code, len(f.related_files)) for f in found) == [("DUP001", 2), ("DUP002", 3)]
+
+
+def test_thirty_people_on_one_placeholder_in_three_files_is_one_placeholder_finding():
+    n = 30
+    staff = staff_csv(n, file=lambda i: f"placeholder{i % 3}.png")
+    photos = [{"file": f"placeholder{k}.png", "phash": ZERO, "face_found": False, "luma_std": 0.2} for k in range(3)]
+    findings = run_case({"staff": staff, "photos": photos})
+    found = dups(findings)
+    assert [f.code for f in found] == ["DUP004"]
+    f = found[0]
+    assert f.message.startswith("30 people share one image: it looks like a placeholder")
+    assert "book them into the next photo day" in f.message
+    assert sorted(f.related_files) == ["placeholder0.png", "placeholder1.png", "placeholder2.png"]
+    assert sorted(f.subjects) == sorted(f"E{i}" for i in range(n))  # nobody owns a placeholder
+    assert "one file named for 10 people" in f.evidence["placeholder"]
+
+
+def test_a_flat_image_with_a_face_found_is_still_a_placeholder_but_a_detailed_one_is_not():
+    def run(std):
+        photos = [{"file": f"p{i}.jpg", "phash": ZERO, "face_found": True, "luma_std": std} for i in range(3)]
+        return [f.code for f in dups(run_case({"staff": staff_csv(3), "photos": photos}))]
+
+    assert run(0.03) == ["DUP004"]
+    assert run(0.2) == ["DUP001"]
+
+
+def test_the_placeholder_rule_follows_the_policy():
+    photos = [{"file": f"p{i}.jpg", "phash": ZERO, "face_found": False, "luma_std": 0.2} for i in range(3)]
+    case = {"staff": staff_csv(3), "photos": photos, "policy": {"duplicates": {"placeholder_people": 4}}}
+    assert [f.code for f in dups(run_case(case))] == ["DUP001"]
