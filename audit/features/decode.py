@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile
 
+from ..formats import HEIF_PLUGIN, describe, format_name
+
 # Long side, in pixels, of the working copy every measure sees (at most).
 WORK_SIZE = 1024
 DRAFT_SIZE = WORK_SIZE // 2
@@ -27,12 +29,10 @@ SMALL_SIZE = 256
 MAX_PIXELS = 120_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
-try:  # HEIC/HEIF photos (iPhone exports) when the optional plugin is installed
-    from pillow_heif import register_heif_opener
 
-    register_heif_opener()
-except ImportError:
-    pass
+
+# What to do about a file that is not readable as a photo.
+EXPORT = "export the photo as a JPEG and use that file"
 
 
 class DecodeError(Exception):
@@ -127,6 +127,7 @@ def decode(path: Path, file: str) -> Decoded:
     """Open `path` safely; raise DecodeError with a readable reason if it is not a usable image."""
     # WeasyPrint sets this process-wide when imported; a truncated photo must stay an error here.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    fmt: str | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -146,7 +147,7 @@ def decode(path: Path, file: str) -> Decoded:
                 except Exception:  # a hostile or broken XMP packet is just not read
                     xmp = {}
                 n_frames = getattr(im, "n_frames", 1)
-                if fmt == "JPEG":
+                if fmt in ("JPEG", "MPO"):
                     # DCT scaling to the largest 1/2, 1/4 or 1/8 scale whose short side is still
                     # >= DRAFT_SIZE: a 12 MP photo decodes at 1/4 scale, 5x faster than in full.
                     im.draft("RGB", (DRAFT_SIZE, DRAFT_SIZE))
@@ -161,13 +162,17 @@ def decode(path: Path, file: str) -> Decoded:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DecodeError("declared size is too large to open safely (possible decompression bomb)") from None
     except Image.UnidentifiedImageError:
-        if path.suffix.lower() in (".heic", ".heif"):
+        if not HEIF_PLUGIN and path.suffix.lower() in (".heic", ".heif"):
             raise DecodeError("HEIC/HEIF needs the pillow-heif plugin (pip install pillow-heif)") from None
-        raise DecodeError("not an image file Pillow can identify") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise DecodeError(f"cannot decode: {exc}") from None
+        kind = describe(path)
+        if kind:
+            raise DecodeError(f"{kind} that cannot be read here: {EXPORT}") from None
+        raise DecodeError(f"not an image file Pillow can identify: {EXPORT}") from None
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
+        what = format_name(fmt) if fmt else describe(path) or "file"
+        raise DecodeError(f"cannot decode this {what} ({exc}): {EXPORT}") from None
     return Decoded(
-        path=path, file=file, format=fmt, mode=mode,
+        path=path, file=file, format=fmt or "unknown", mode=mode,
         original_size=_oriented_size(size, exif), image=work,
         info=info, exif=exif, xmp=xmp, n_frames=n_frames,
     )
