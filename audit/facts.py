@@ -18,6 +18,8 @@ KINDS = {
     "not_a_file": "something named like a photo is not a regular file; it is not read",
     "photo_not_found": "the CSV names a photo file that does not exist",
     "leaver_photo": "a person the HR export marks as having left still has a photo in the portfolio",
+    "companions": "files that accompany the photos (design files beside their export, sidecars, thumbnail "
+                  "caches): listed by kind in `extra`, not audited as people",
 }
 
 

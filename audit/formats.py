@@ -103,6 +103,11 @@ def companion_kind(name: str, image_stems: set[str]) -> str | None:
     return None
 
 
+def is_design(name: str) -> bool:
+    """A design or raw file: it makes a photo, so it does not give its name to one."""
+    return PurePosixPath(name).suffix.lower() in DESIGN_EXTENSIONS
+
+
 def looks_like_photo_by_name(name: str) -> bool | None:
     """True: the name says photo; False: it says not a photo; None: only the content can tell."""
     ext = PurePosixPath(name).suffix.lower()

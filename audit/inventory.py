@@ -15,12 +15,13 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from . import formats
 from .errors import InventoryError
 from .facts import InputFact
+from .formats import looks_like_photo_by_name
 from .staff import StaffTable
 from .tables import nulls_to_none
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".gif", ".tif", ".tiff", ".bmp"}
 # How a person's photo was found, in the order tried when the CSV names no photo.
 MATCH_RULES = ("csv", "employee id", "e-mail", "e-mail local part", "name")
 
@@ -85,12 +86,20 @@ def printable_name(name: str) -> str:
     return max(candidates, key=_latin_letters) if candidates else raw.decode("utf-8", "backslashreplace")
 
 
-def scan_folder(root: Path, exclude: Path | None = None) -> Scan:
-    """Image files below `root`, in every sub-folder; links that lead outside the portfolio are
-    recorded, not followed."""
+def scan_folder(root: Path, exclude: Path | None = None, named: set[str] | None = None) -> Scan:
+    """Photo files below `root`, in every sub-folder; links that lead outside the portfolio are
+    recorded, not followed.
+
+    A photo is what its content is (audit.formats): a known image extension, or, where the name
+    says nothing, a header Pillow identifies. Design files beside their exported image, sidecars
+    and thumbnail caches are recorded once (one `companions` fact), not audited as people. A file
+    the staff CSV names (`named`, lower-case relative paths) is always audited, whatever it is,
+    so that its finding says what it is instead of "does not exist"."""
     facts: list[InputFact] = []
     files: list[str] = []
     on_disk: dict[str, str] = {}
+    companions: dict[str, list[str]] = {}
+    named = named or set()
     exclude_resolved = exclude.resolve() if exclude else None
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         d = Path(dirpath)
@@ -98,33 +107,54 @@ def scan_folder(root: Path, exclude: Path | None = None) -> Scan:
             n for n in dirnames
             if not n.startswith(".") and (exclude_resolved is None or (d / n).resolve() != exclude_resolved)
         )
+        stems = {n.lower() for n in filenames if looks_like_photo_by_name(n) and not formats.is_design(n)}
+        stems |= {PurePosixPath(n).stem for n in stems}
         for name in sorted(filenames):
-            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_EXTENSIONS:
-                continue
             p = d / name
             real = p.relative_to(root).as_posix()
             rel = "/".join(printable_name(part) for part in real.split("/"))
+            wanted = rel.lower() in named
+            kind = None if wanted else formats.companion_kind(name, stems)
+            if kind:
+                companions.setdefault(kind, []).append(rel)
+                continue
+            by_name = looks_like_photo_by_name(name)
+            if not wanted and (name.startswith(".") or by_name is False):
+                continue
+            if p.is_symlink() and not _inside(root, p):
+                if by_name or wanted:
+                    facts.append(InputFact("outside_link", file=rel))
+                continue
+            if not p.is_file():  # a FIFO, socket or device named like a photo would block a read
+                if by_name or wanted:
+                    facts.append(InputFact("not_a_file", file=rel))
+                continue
+            if by_name is None and not wanted and formats.identify(p) is None:
+                continue
             if rel != real:
                 if rel in on_disk or rel in files:  # two bad names read alike: keep them apart
                     rel = real.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                 on_disk[rel] = real
-            if p.is_symlink() and not _inside(root, p):
-                facts.append(InputFact("outside_link", file=rel))
-                continue
-            if not p.is_file():  # a FIFO, socket or device named like a photo would block a read
-                facts.append(InputFact("not_a_file", file=rel))
-                continue
             files.append(rel)
+    if companions:
+        facts.append(InputFact("companions", extra={"companions": companions}))
     return Scan(sorted(files), facts, on_disk)
 
 
-def scan_photos(root: Path, exclude: Path | None = None) -> tuple[list[str], list[InputFact]]:
-    """Image files below `root` as sorted portfolio-relative POSIX paths, and what was seen."""
-    scan = scan_folder(root, exclude)
+def scan_photos(root: Path, exclude: Path | None = None,
+                named: set[str] | None = None) -> tuple[list[str], list[InputFact]]:
+    """Photo files below `root` as sorted portfolio-relative POSIX paths, and what was seen."""
+    scan = scan_folder(root, exclude, named)
     return scan.files, scan.facts
 
 
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://|^(data|javascript|mailto):", re.I)
+
+
+def plain_path(value: str) -> str:
+    """'./photos//a.jpg' or 'photos\\a.jpg' -> 'photos/a.jpg' (no check that it is safe)."""
+    parts = [p for p in PurePosixPath(value.strip().replace("\\", "/")).parts if p not in (".", "")]
+    return PurePosixPath(*parts).as_posix() if parts else ""
 
 
 def resolve_photo_path(root: Path, value: str) -> tuple[str | None, str | None]:
@@ -134,10 +164,9 @@ def resolve_photo_path(root: Path, value: str) -> tuple[str | None, str | None]:
         return None, "is a URL; photos are never fetched, put the file in the portfolio"
     if v.startswith("/") or re.match(r"^[a-zA-Z]:/", v):
         return None, "is an absolute path; give a path relative to the portfolio"
-    parts = PurePosixPath(v).parts
-    if ".." in parts:
+    if ".." in PurePosixPath(v).parts:
         return None, "leaves the portfolio folder ('..')"
-    rel = PurePosixPath(*[p for p in parts if p not in (".", "")]).as_posix()
+    rel = plain_path(v)
     if not _inside(root, root / rel):
         return None, "leads outside the portfolio folder (through a link)"
     return rel, None
@@ -204,7 +233,7 @@ def build_inventory(root: Path, staff: StaffTable, exclude: Path | None = None) 
     root = root.resolve()
     if not root.is_dir():
         raise InventoryError(f"{root}: portfolio folder does not exist or is not a folder")
-    scan = scan_folder(root, exclude)
+    scan = scan_folder(root, exclude, {plain_path(v).lower() for v in staff.frame["photo"] if v})
     files = scan.files
     facts = list(staff.facts) + scan.facts
     index = _FileIndex(files)

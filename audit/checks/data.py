@@ -49,6 +49,15 @@ def _emit_fact(ctx: CheckContext, fact: InputFact) -> None:
     elif k == "photo_not_found":
         ctx.emit("DAT007", f"row {fact.row} ({fact.employee_id}): photo {fact.value!r} does not exist in the portfolio",
                  employee_id=fact.employee_id, evidence={"photo": fact.value})
+    elif k == "companions":
+        groups = fact.extra["companions"]
+        n = sum(len(v) for v in groups.values())
+        parts = []
+        for kind, rels in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            shown = ", ".join(rels[:3]) + (f" and {len(rels) - 3} more" if len(rels) > 3 else "")
+            parts.append(f"{len(rels)} {kind} ({shown})")
+        ctx.emit("DAT009", f"{n} file{'s' if n != 1 else ''} beside the photos were not audited as people: "
+                 + "; ".join(parts), evidence={"companions": groups})
     elif k == "leaver_photo":
         who = fact.extra.get("name") or fact.employee_id
         ctx.emit("DAT008", f"{who} ({fact.employee_id}) has left (status {fact.value!r}) but their photo {fact.file} "
@@ -56,7 +65,7 @@ def _emit_fact(ctx: CheckContext, fact: InputFact) -> None:
                  evidence={"row": fact.row, "status": fact.value})
 
 
-@check("data", codes=["DAT001", "DAT002", "DAT003", "DAT004", "DAT005", "DAT006", "DAT007", "DAT008"])
+@check("data", codes=["DAT001", "DAT002", "DAT003", "DAT004", "DAT005", "DAT006", "DAT007", "DAT008", "DAT009"])
 def data_problems(ctx: CheckContext) -> None:
     for fact in ctx.facts:
         _emit_fact(ctx, fact)
