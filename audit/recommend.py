@@ -101,7 +101,8 @@ def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> l
         if why:
             top = max(why, key=lambda f: severity_rank(f.severity))
             priority = top.severity
-            reason = top.message
+            # A finding about a group names everyone; beside one person, its short form is enough.
+            reason = top.message if top.employee_id else str(top.evidence.get("for_each") or top.message)
             if len(why) > 1:
                 reason += f" (+{len(why) - 1} more)"
         else:

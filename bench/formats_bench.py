@@ -33,18 +33,19 @@ FORMATS = [("jpg", "JPEG"), ("png", "PNG"), ("webp", "WEBP"), ("gif", "GIF"), ("
            ("ppm", "PPM"), ("mpo", "MPO")]
 
 
-def picture(seed: int, size: tuple[int, int] = (480, 600)) -> Image.Image:
-    """A distinct picture per seed: soft blobs and noise (distinct pHashes, camera-like texture)."""
+def picture(seed: int, size: tuple[int, int] = (320, 400)) -> Image.Image:
+    """A distinct picture per seed: soft blobs (drawn at 1/4 scale) and noise at full size, so
+    pHashes differ and the texture is camera-like."""
     rng = np.random.default_rng(seed)
-    w, h = size
+    w, h = size[0] // 4, size[1] // 4
     yy, xx = np.mgrid[0:h, 0:w]
     img = np.zeros((h, w, 3), dtype=np.float32) + rng.uniform(60, 200, 3)
     for _ in range(7):
-        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(30, 160)
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(8, 40)
         mask = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)))[..., None]
         img = img * (1 - mask) + rng.uniform(0, 255, 3) * mask
-    img += rng.normal(0, 4, img.shape)
-    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    big = np.asarray(Image.fromarray(img.astype(np.uint8)).resize(size, Image.Resampling.BICUBIC), dtype=np.int16)
+    return Image.fromarray(np.clip(big + rng.integers(-4, 5, big.shape), 0, 255).astype(np.uint8))
 
 
 def silhouette() -> Image.Image:
@@ -60,6 +61,10 @@ def encode(img: Image.Image, fmt: str) -> bytes:
     buf = io.BytesIO()
     if fmt == "MPO":
         img.save(buf, "MPO", save_all=True, append_images=[img])
+    elif fmt == "GIF":
+        img.quantize(256, method=Image.Quantize.FASTOCTREE).save(buf, "GIF")
+    elif fmt == "HEIF":
+        img.save(buf, "HEIF", quality=85, enc_params={"preset": "ultrafast"})
     elif fmt == "ICO":
         img.resize((256, 256)).save(buf, "ICO", sizes=[(256, 256)])
     elif fmt in ("JPEG", "WEBP", "AVIF", "HEIF"):

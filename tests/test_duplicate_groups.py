@@ -115,3 +115,55 @@ def test_the_placeholder_rule_follows_the_policy():
     photos = [{"file": f"p{i}.jpg", "phash": ZERO, "face_found": False, "luma_std": 0.2} for i in range(3)]
     case = {"staff": staff_csv(3), "photos": photos, "policy": {"duplicates": {"placeholder_people": 4}}}
     assert [f.code for f in dups(run_case(case))] == ["DUP001"]
+
+
+def test_placeholder_end_to_end_is_one_entry_in_every_output(make_portfolio, tmp_path):
+    """30 staff on a grey silhouette saved as 10 files in three formats (3 people per file), two
+    people sharing one real picture, and five people with their own: from the files to the report."""
+    import csv
+    import io
+    import json
+
+    from click.testing import CliRunner
+    from PIL import Image, ImageDraw
+
+    from audit.cli import cli
+    from tests.conftest import noise_image
+
+    grey = Image.new("RGB", (200, 250), (222, 222, 222))
+    d = ImageDraw.Draw(grey)
+    d.ellipse((65, 45, 135, 125), fill=(160, 160, 160))
+    d.ellipse((30, 135, 170, 310), fill=(160, 160, 160))
+    files = {f"photos/placeholder{k}.{('png', 'jpg', 'webp')[k % 3]}": grey for k in range(10)}
+    rows = [f"P{i:02d},Placeholder Person {i},photos/placeholder{i % 10}.{('png', 'jpg', 'webp')[i % 10 % 3]}"
+            for i in range(30)]
+    shared = noise_image(50, (200, 250))
+    files |= {"photos/ann.png": shared, "photos/bo.bmp": shared}  # lossless: the very same pixels
+    rows += ["A1,Ann,photos/ann.png", "B1,Bo,photos/bo.bmp"]
+    for i in range(5):
+        files[f"photos/own{i}.jpg"] = noise_image(60 + i, (200, 250))
+        rows.append(f"O{i},Own {i},photos/own{i}.jpg")
+    root = make_portfolio("employee_id,name,photo\n" + "\n".join(rows) + "\n", files)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["run", str(root), "--out", str(out), "--format", "json,csv,html", "--no-cache",
+                                 "--as-of", "2026-11-29"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "audit.json").read_text())
+    dup = [f for f in doc["findings"] if f["code"] in ("DUP001", "DUP002", "DUP004")]
+    assert sorted(f["code"] for f in dup) == ["DUP001", "DUP004"], [f["message"] for f in dup]
+    group = next(f for f in dup if f["code"] == "DUP004")
+    assert sorted(group["related_files"]) == sorted(k for k in files if "placeholder" in k)
+    assert len(group["evidence"]["members"]) == 30
+    pair = next(f for f in dup if f["code"] == "DUP001")
+    assert sorted(pair["related_files"]) == ["photos/ann.png", "photos/bo.bmp"]
+
+    table = list(csv.DictReader(io.StringIO((out / "findings.csv").read_text(encoding="utf-8-sig"))))
+    rows_out = [t for t in table if t["code"] == "DUP004"]
+    assert len(rows_out) == 1 and rows_out[0]["person"].count(";") == 29
+    assert len(rows_out[0]["related_files"].split(";")) == 10
+
+    html = (out / "report.html").read_text()
+    assert html.count("30 people share one image") == 1
+    recs = {r["employee_id"]: r for r in doc["recommendations"]}
+    assert all(recs[f"P{i:02d}"]["reason"].startswith("Shares one image with 29 other people") for i in range(30)), recs["P00"]
+    assert recs["A1"]["action"] == "keep" and recs["B1"]["action"] == "retake"

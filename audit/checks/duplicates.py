@@ -173,6 +173,7 @@ def duplicates(ctx: CheckContext) -> None:
             # Whose action the finding drives: the first person is taken to own the picture
             # (the first staff row naming the file, or the first file), the others need their own.
             "employee_ids": people[1:],
+            # `for_each`, set by the caller: the reason shown beside each person's action.
             "members": [{"employee_id": e, "name": names.get(e), "files": member_files[e]} for e in people],
             "same_file": len(nodes) == 1,
             "frame_distance": int(frame[frame < _FAR].max()) if (frame < _FAR).any() else None,
@@ -186,11 +187,13 @@ def duplicates(ctx: CheckContext) -> None:
             continue
         group_files = [files[i] for i in nodes]
         ev = evidence(people, nodes)
+        ev["for_each"] = f"Same image as {who(people[0])}" + (f" and {len(people) - 2} others" if len(people) > 2 else "")
         listed = _listing([who(e) for e in people])
         most = max(len(owners[f]) for f in group_files)
         placeholder = _placeholder_reasons([records[i] for i in nodes], len(people), most, p)
         if placeholder:
-            ev.update(placeholder=placeholder, employee_ids=people)  # nobody owns a placeholder
+            ev.update(placeholder=placeholder, employee_ids=people,  # nobody owns a placeholder
+                      for_each=f"Shares one image with {len(people) - 1} other people: it looks like a placeholder")
             ctx.emit("DUP004", f"{len(people)} people share one image: it looks like a placeholder "
                      f"({'; '.join(placeholder)}); book them into the next photo day. "
                      f"{_listing(group_files)}: {listed}",
@@ -213,9 +216,12 @@ def duplicates(ctx: CheckContext) -> None:
         if max(len(people_of(nodes[same_c.label[nodes] == part])) for part in parts) == len(people):
             continue
         group_files = [files[i] for i in nodes]
+        ev = evidence(people, nodes)
+        ev["for_each"] = f"Photo very similar to {who(people[0])}'s" + (
+            f" and {len(people) - 2} others'" if len(people) > 2 else "")
         ctx.emit("DUP002", f"{_listing([who(e) for e in people])} have very similar photos "
                  f"({_listing(group_files)}; {measures(nodes)})",
-                 file=group_files[0], related_files=group_files, evidence=evidence(people, nodes))
+                 file=group_files[0], related_files=group_files, evidence=ev)
 
     per_person = ctx.photos[ctx.photos["employee_id"].notna()].groupby("employee_id")["file"].apply(list)
     for eid, flist in per_person.items():

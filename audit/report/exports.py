@@ -56,12 +56,19 @@ def _csv(frame: pd.DataFrame) -> str:
     return BOM + buf.getvalue()
 
 
+def group_names(f: Any) -> str:
+    """'Ann; Bo; Cy' for a finding about a group of people (a shared picture), else ''."""
+    members = f.evidence.get("members") if isinstance(f.evidence, dict) else None
+    return "; ".join(str(m.get("name") or m.get("employee_id")) for m in members) if isinstance(members, list) else ""
+
+
 def findings_csv(result: AuditResult) -> str:
     names = dict(zip(result.staff["employee_id"], result.staff["name"]))
     actions = {r.employee_id: r.action for r in result.recommendations}
     rows = [{
         "severity": f.severity, "code": f.code, "name": f.name, "category": f.category,
-        "employee_id": f.employee_id, "person": names.get(f.employee_id, ""), "file": f.file,
+        "employee_id": f.employee_id, "person": names.get(f.employee_id, "") if f.employee_id else group_names(f),
+        "file": f.file,
         "related_files": ";".join(f.related_files), "message": f.message,
         "recommendation": f.recommendation, "action": actions.get(f.employee_id, ""),
         "evidence": json.dumps(plain(f.evidence), ensure_ascii=False, sort_keys=True),
