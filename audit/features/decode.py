@@ -146,7 +146,10 @@ def decode(path: Path, file: str) -> Decoded:
                     xmp = im.getxmp() if hasattr(im, "getxmp") else {}
                 except Exception:  # a hostile or broken XMP packet is just not read
                     xmp = {}
-                n_frames = getattr(im, "n_frames", 1)
+                try:  # counting frames walks a GIF or TIFF to its end: a broken tail loses no picture
+                    n_frames = getattr(im, "n_frames", 1)
+                except Exception:
+                    n_frames = 1
                 if fmt in ("JPEG", "MPO"):
                     # DCT scaling to the largest 1/2, 1/4 or 1/8 scale whose short side is still
                     # >= DRAFT_SIZE: a 12 MP photo decodes at 1/4 scale, 5x faster than in full.
@@ -168,9 +171,10 @@ def decode(path: Path, file: str) -> Decoded:
         if kind:
             raise DecodeError(f"{kind} that cannot be read here: {EXPORT}") from None
         raise DecodeError(f"not an image file Pillow can identify: {EXPORT}") from None
-    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
+    except Exception as exc:  # a damaged file can trip any reader (struct.error, IndexError, ...)
         what = format_name(fmt) if fmt else describe(path) or "file"
-        raise DecodeError(f"cannot decode this {what} ({exc}): {EXPORT}") from None
+        detail = str(exc) if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)) else f"{type(exc).__name__}: {exc}"
+        raise DecodeError(f"cannot decode this {what} ({detail}): {EXPORT}") from None
     return Decoded(
         path=path, file=file, format=fmt or "unknown", mode=mode,
         original_size=_oriented_size(size, exif), image=work,
