@@ -9,9 +9,10 @@ from typing import Any
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 CATEGORIES: tuple[str, ...] = ("data", "stale", "consistency", "ai", "role", "duplicate")
 # What a rule asks for, most urgent first (the order in which one person's findings compete:
-# see audit.recommend). `remove`: take a published photo down; `confirm`: ask the person or HR
-# a question (an e-mail, no cost).
-ACTIONS: tuple[str, ...] = ("retake", "refresh", "fix", "remove", "review", "confirm", "keep")
+# see audit.recommend). `book`: the person has only a placeholder, so a place at the next group
+# photo day (first: what else is measured on a placeholder is moot); `remove`: take a published
+# photo down; `confirm`: ask the person or HR a question (an e-mail, no cost).
+ACTIONS: tuple[str, ...] = ("book", "retake", "refresh", "fix", "remove", "review", "confirm", "keep")
 
 
 def plain(value: Any) -> Any:

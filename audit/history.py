@@ -106,7 +106,7 @@ class History:
 def _numbers(summary: dict[str, Any], budget: dict[str, Any] | None) -> dict[str, Any]:
     sev = summary.get("by_severity") or {}
     by_action = (budget or {}).get("by_action") or {}
-    needs = sum(v.get("count", 0) for a, v in by_action.items() if a in ("retake", "refresh", "fix"))
+    needs = sum(v.get("count", 0) for a, v in by_action.items() if a in ("book", "retake", "refresh", "fix"))
     return {
         "staff": summary.get("staff"),
         "photos": summary.get("photos"),

@@ -21,6 +21,7 @@ from .findings import ACTIONS, Finding, severity_rank
 from .policy import Policy
 
 ACTION_LABELS = {
+    "book": "Book into the photo day",
     "retake": "Retake with a photographer",
     "refresh": "Refresh the photo",
     "fix": "Fix crop, background or colour",
@@ -31,7 +32,7 @@ ACTION_LABELS = {
 }
 # Actions that cost money. A finding below SPEND_FROM severity never asks for one: a low
 # finding is worth knowing, not worth a photo session (it can still ask for a look).
-COSTLY_ACTIONS = {"retake", "refresh", "fix"}
+COSTLY_ACTIONS = {"book", "retake", "refresh", "fix"}
 SPEND_FROM = "medium"
 
 
@@ -54,6 +55,9 @@ class Recommendation:
 def _cost(policy: Policy, item: str | None) -> tuple[float, float]:
     if item is None:
         return 0.0, 0.0
+    if item == "photo_day_place":  # one more person at a photo day: the day itself is budgeted once
+        per_person = float(policy["costs"]["group_photo_day"]["per_person"])
+        return per_person, per_person
     c = policy["costs"][item]
     return float(c["low"]), float(c["high"])
 
@@ -84,7 +88,7 @@ def _choose(person: Any, found: list[Finding], policy: Policy) -> tuple[str, str
     if action == "retake":
         item = "photographer_session" if high_stakes or person.photo_source != "ai" else "ai_service"
     else:
-        item = {"refresh": "ai_service", "fix": "photo_fix"}.get(action)
+        item = {"book": "photo_day_place", "refresh": "ai_service", "fix": "photo_fix"}.get(action)
     return action, item, asks[action]
 
 
@@ -128,15 +132,24 @@ def budget(recs: list[Recommendation], policy: Policy) -> dict[str, Any]:
         b["high"] += r.cost_high
     total_low = sum(b["low"] for b in by_action.values())
     total_high = sum(b["high"] for b in by_action.values())
-    retakes = by_action["retake"]["count"]
+    retakes, booked = by_action["retake"]["count"], by_action["book"]["count"]
     day = costs["group_photo_day"]
     photo_day = None
-    if retakes >= day["min_people"]:
-        day_low = day["low"] + day["per_person"] * retakes
-        day_high = day["high"] + day["per_person"] * retakes
-        photo_day = {"people": retakes, "low": day_low, "high": day_high,
-                     "individual_low": by_action["retake"]["low"], "individual_high": by_action["retake"]["high"],
-                     "cheaper": day_high < by_action["retake"]["low"] or (day_low + day_high) < (by_action["retake"]["low"] + by_action["retake"]["high"])}
+    if booked:
+        # People on a placeholder are booked into a photo day: the day's own fee is certain, and
+        # the totals (the plan without joining retakes to the day) carry it once.
+        total_low += day["low"]
+        total_high += day["high"]
+    if booked or retakes >= day["min_people"]:
+        people = retakes + booked
+        day_low = day["low"] + day["per_person"] * people
+        day_high = day["high"] + day["per_person"] * people
+        # Without the day for the retakes: their individual sessions, plus the booked people's day.
+        alone_low = by_action["retake"]["low"] + by_action["book"]["low"] + (day["low"] if booked else 0)
+        alone_high = by_action["retake"]["high"] + by_action["book"]["high"] + (day["high"] if booked else 0)
+        photo_day = {"people": people, "booked": booked, "low": day_low, "high": day_high,
+                     "individual_low": alone_low, "individual_high": alone_high,
+                     "cheaper": day_high < alone_low or (day_low + day_high) < (alone_low + alone_high)}
 
     def per_year(item: str) -> float:
         c = costs[item]

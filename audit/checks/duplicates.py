@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import CheckContext, check
+from . import CheckContext, Param, check
 
 _NO_HASH = -1
 # People named in a finding's message; evidence and related_files always hold all of them.
@@ -118,23 +118,26 @@ def _listing(items: list[str]) -> str:
 def _placeholder_reasons(rows: list[dict[str, Any]], people: int, most_on_one_file: int,
                          p: dict[str, Any]) -> list[str]:
     """Why a shared image looks like a placeholder, in plain words; [] when it does not.
-    Only groups of at least `placeholder_people` people are asked: two people sharing a real
-    portrait is a mix-up, not a placeholder."""
-    if people < p["placeholder_people"]:
+    Only groups of at least `min_people` people are asked: two people sharing a real portrait
+    is a mix-up, not a placeholder."""
+    if people < p["min_people"]:
         return []
     why = []
     measured = [r for r in rows if not r.get("error") and r.get("phash")]
     if measured and not any(r.get("face_found") for r in measured):
         why.append("no face found in it")
     spreads = [r["luma_std"] for r in measured if isinstance(r.get("luma_std"), (int, float))]
-    if spreads and max(spreads) <= p["placeholder_flat"]:
+    if spreads and max(spreads) <= p["flat"]:
         why.append(f"flat: brightness spread {max(spreads):.2f}")
-    if most_on_one_file >= p["placeholder_people"]:
+    if most_on_one_file >= p["min_people"]:
         why.append(f"one file named for {most_on_one_file} people")
     return why
 
 
-@check("duplicates", codes=["DUP001", "DUP002", "DUP003", "DUP004"])
+@check("duplicates", codes=["DUP001", "DUP002", "DUP003", "DUP004"],
+       params={"DUP004": {"min_people": Param("people sharing one image before it can be a placeholder", min=2, whole=True),
+                          "flat": Param("largest brightness spread (luma standard deviation, 0-1) of a flat image",
+                                        min=0, max=1)}})
 def duplicates(ctx: CheckContext) -> None:
     p = ctx.policy["duplicates"]
     names = dict(zip(ctx.staff["employee_id"], ctx.staff["name"]))
@@ -190,7 +193,7 @@ def duplicates(ctx: CheckContext) -> None:
         ev["for_each"] = f"Same image as {who(people[0])}" + (f" and {len(people) - 2} others" if len(people) > 2 else "")
         listed = _listing([who(e) for e in people])
         most = max(len(owners[f]) for f in group_files)
-        placeholder = _placeholder_reasons([records[i] for i in nodes], len(people), most, p)
+        placeholder = _placeholder_reasons([records[i] for i in nodes], len(people), most, ctx.params("DUP004"))
         if placeholder:
             ev.update(placeholder=placeholder, employee_ids=people,  # nobody owns a placeholder
                       for_each=f"Shares one image with {len(people) - 1} other people: it looks like a placeholder")

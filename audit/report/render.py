@@ -196,6 +196,8 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
     lines.append(f"We audited {s['photos']:,} photo files for {s['staff']:,} staff "
                  f"({s['staff_with_photo']:,} have a photo we could match).")
     act = []
+    if counts["book"]:
+        act.append(f"{counts['book']:,} have only a placeholder image and need a place at the next photo day")
     if counts["retake"]:
         act.append(f"{counts['retake']:,} need a retake with a photographer")
     if counts["refresh"]:
@@ -217,7 +219,7 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
     plan = plan_budget(b)
     if plan["photo_day"]:
         lines.append(f"Estimated budget: {cur} {plan['low']:,.0f}–{plan['high']:,.0f} with a group photo day for the "
-                     f"{b['photo_day']['people']:,} retakes ({cur} {b['total_low']:,.0f}–{b['total_high']:,.0f} with "
+                     f"{b['photo_day']['people']:,} people who need a photographer ({cur} {b['total_low']:,.0f}–{b['total_high']:,.0f} with "
                      "individual sessions).")
     else:
         lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}.")
