@@ -123,7 +123,7 @@ def _placeholder_reasons(rows: list[dict[str, Any]], people: int, most_on_one_fi
     if people < p["min_people"]:
         return []
     why = []
-    measured = [r for r in rows if not r.get("error") and r.get("phash")]
+    measured = [r for r in rows if not isinstance(r.get("error"), str) and isinstance(r.get("phash"), str)]
     if measured and not any(r.get("face_found") for r in measured):
         why.append("no face found in it")
     spreads = [r["luma_std"] for r in measured if isinstance(r.get("luma_std"), (int, float))]
