@@ -42,14 +42,14 @@ def test_scan_sorts_photos_companions_and_other_files(make_portfolio):
         "docs/cv.pdf": b"%PDF-1.4",          # ... unless the staff CSV names it
     })
     os.mkfifo(root / "photos" / "pipe")      # no name, no content to read: skipped, never opened
-    files, issues = scan_photos(root, named={"docs/cv.pdf"})
+    files, facts = scan_photos(root, named={"docs/cv.pdf"})
     assert files == ["docs/cv.pdf", "photos/E8.bak", "photos/E9", "photos/ann.jpg", "photos/lone.psd"]
-    notes = [i for i in issues if i.code == "DAT009"]
-    assert len(notes) == 1, issues
-    found = {f for rels in notes[0].evidence["companions"].values() for f in rels}
-    assert found == {"photos/ann.psd", "photos/ann.xmp", "photos/Thumbs.db", "photos/.DS_Store", "photos/._ann.jpg"}
-    assert "5 files beside the photos were not audited as people" in notes[0].message
-    assert "Photoshop file beside its exported image (photos/ann.psd)" in notes[0].message
+    notes = [f for f in facts if f.kind == "companions"]
+    assert len(notes) == 1, facts
+    found = notes[0].extra["companions"]
+    assert {f for rels in found.values() for f in rels} == {
+        "photos/ann.psd", "photos/ann.xmp", "photos/Thumbs.db", "photos/.DS_Store", "photos/._ann.jpg"}
+    assert found["Photoshop file beside its exported image"] == ["photos/ann.psd"]
 
 
 def test_a_staff_row_naming_an_unusual_format_finds_it(make_portfolio):
@@ -59,7 +59,7 @@ def test_a_staff_row_naming_an_unusual_format_finds_it(make_portfolio):
                               "photos/c.heic": b"", "photos/d.psd": FAKE_PSD,
                               "photos/e.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
     inv = build_inventory(root, read_staff(root / "staff.csv"))
-    assert not [i for i in inv.issues if i.code == "DAT007"], [i.message for i in inv.issues]
+    assert not [f for f in inv.facts if f.kind == "photo_not_found"], inv.facts
     assert dict(zip(inv.staff["employee_id"], inv.staff["match_rule"])) == {f"E{i}": "csv" for i in range(1, 6)}
 
 
