@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, house_style
-from .ai_evidence import score_photos
+from .ai_evidence import SOURCE_STATUSES, detector_figures, score_photos, source_status
 from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
@@ -39,6 +39,7 @@ class AuditConfig:
     options: dict[str, Any] = field(default_factory=dict)  # passed to feature extractors
     cache_dir: Path | None = None  # feature cache; None = no cache
     executor: Executor | None = None
+    sources_csv: Path | None = None  # a filled-in sources_to_confirm.csv (--sources)
 
 
 @dataclass
@@ -75,6 +76,28 @@ class AuditResult:
             self._photo_records = [plain(r) for r in self.photos.to_dict("records")]
         return self._photo_records
 
+    def ai_status_by_person(self) -> dict[str, str]:
+        """employee_id -> source status of the person's readable photo (ai_evidence.source_status)."""
+        suspect = self.policy["ai"]["suspect_score"]
+        photos = {r["file"]: r for r in self.photos.to_dict("records")} if "file" in self.photos else {}
+        out = {}
+        for p in self.staff.itertuples(index=False):
+            rec = photos.get(p.file) if p.file else None
+            if rec is None or rec.get("error"):
+                continue
+            out[p.employee_id] = source_status(rec.get("ai_basis"), rec.get("ai_score"), p.photo_source, suspect)
+        return out
+
+    def ai_numbers(self) -> dict[str, Any]:
+        """The AI key numbers over every person's readable photo, with the forensic check's
+        measured blind spot (`ai_missed_by_pixel_check`: the share of AI images from known
+        generators it does not flag), so no output shows an AI share without it."""
+        numbers = ai_counts(list(self.ai_status_by_person().values()))
+        fig = detector_figures()
+        numbers["ai_missed_by_pixel_check"] = (round(fig.missed(), 4) if fig.missed() is not None
+                                               and fig.applies(self.policy["ai"]["suspect_score"]) else None)
+        return numbers
+
     def _key_numbers(self) -> dict[str, Any]:
         photos = self.photos
         readable = photos[photos["error"].isna()] if "error" in photos else photos
@@ -90,10 +113,7 @@ class AuditResult:
             for d in (p.photo_date or capture.get(p.file) for p in staff.itertuples(index=False))
             if isinstance(d, str)
         ]
-        primary = readable[readable["is_primary"]] if "is_primary" in readable else readable
-        suspect = self.policy["ai"]["suspect_score"]
-        ai_flags = primary["ai_score"].fillna(0) >= suspect if "ai_score" in primary else pd.Series([], dtype=bool)
-        confirmed = primary["ai_basis"].isin(["provenance", "declared"]) & ai_flags if len(primary) else ai_flags
+        ai = self.ai_numbers()
         return {
             "staff": int(len(staff)),
             "photos": int(len(photos)),
@@ -104,15 +124,31 @@ class AuditResult:
             "findings": len(self.findings),
             "by_severity": by_sev,
             "by_category": by_cat,
-            "ai_photos": int(ai_flags.sum()),
-            "ai_confirmed": int(confirmed.sum()),
-            "ai_share": round(float(ai_flags.mean()), 4) if len(primary) else 0.0,
+            **ai,
             "median_age_months": round(float(pd.Series(ages).median()), 1) if ages else None,
             "dated_photos": len(ages),
             "consistency_score": self.style_summary.get("set_score"),
             "styles": self.style_summary.get("n_styles"),
             "main_style_share": self.style_summary.get("main_share"),
         }
+
+
+def ai_counts(statuses: list[str]) -> dict[str, Any]:
+    """The AI numbers of a group of people's photos, split by what backs them (see
+    ai_evidence.source_status). `ai_share` counts confirmed and suspected photos, so it is a floor:
+    the photos of unknown source may hold AI photos the pixel check missed."""
+    n = len(statuses)
+    c = {k: statuses.count(k) for k in SOURCE_STATUSES}
+    return {
+        "ai_assessed_photos": n,
+        "ai_photos": c["confirmed"] + c["suspected"],
+        "ai_confirmed": c["confirmed"],
+        "ai_suspected": c["suspected"],
+        "ai_source_unknown": c["unknown"],
+        "ai_source_known_not_ai": c["known_not_ai"],
+        "ai_share": round((c["confirmed"] + c["suspected"]) / n, 4) if n else None,
+        "ai_confirmed_share": round(c["confirmed"] / n, 4) if n else None,
+    }
 
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
@@ -122,7 +158,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     everything else wrong with a photo or a row becomes a finding. `on_input` hears what was
     read before any photo is decoded."""
     policy = load_policy(config.policy_path)
-    read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir)
+    read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir,
+                      sources_csv=config.sources_csv)
     staff, inventory = read.staff, read.inventory
     if on_input:
         on_input(read.summary)

@@ -99,3 +99,11 @@ def actions_csv(result: AuditResult) -> str:
     cols = ["priority_rank", "employee_id", "name", "action", "priority", "reason", "cost_low", "cost_high",
             "codes", "title", "department", "email"]
     return _csv(pd.DataFrame.from_records(rows, columns=cols))
+
+
+def sources_csv(result: AuditResult) -> str:
+    """sources_to_confirm.csv: one row per photo whose source the audit asks about (AI005), with
+    an empty photo_source column to fill in (photographer, ai, self) and pass back with --sources."""
+    from ..sources import COLUMNS, confirm_rows
+
+    return _csv(pd.DataFrame.from_records(confirm_rows(result), columns=list(COLUMNS)))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import mimetypes
 import re
 import warnings
@@ -33,6 +32,7 @@ from PIL import Image, ImageOps
 
 from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
+from ..ai_evidence import detector_figures
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
 from ..input_summary import public
@@ -145,23 +145,6 @@ def initials(name: str | None, fallback: str | None = None) -> str:
     return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
-def forensic_evaluation() -> dict[str, Any] | None:
-    """The committed accuracy figures of the forensic AI model, if it ships."""
-    try:
-        text = resources.files("audit").joinpath("models", "forensic.json").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return None
-    try:
-        model = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    evaluation = model.get("evaluation") or {}
-    trained = model.get("trained_on") or {}
-    return {"evaluation": evaluation, "headline": evaluation.get("headline") if isinstance(evaluation, dict) else None,
-            "trained_on": trained if isinstance(trained, dict) else {},
-            "sources": model.get("training_sources") or model.get("sources")}
-
-
 # -- the words --------------------------------------------------------------------------------
 
 def _since_last(history: History | None, s: dict[str, Any]) -> str | None:
@@ -210,12 +193,7 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
         lines.append("Of the staff, " + ", ".join(act) + f"; {counts['keep']:,} can keep their photo.")
     else:
         lines.append("Every staff member can keep their current photo.")
-    role = [f for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical")]
-    if s["ai_photos"]:
-        lines.append(
-            f"{s['ai_photos']:,} photos look AI-generated ({s['ai_confirmed']:,} confirmed by provenance metadata or "
-            f"declared by HR)" + (f"; {len(role):,} of them in high-stakes roles, where a photographer's portrait "
-                                  "is the advice." if role else "."))
+    lines.append(ai_sentence(result, s))
     plan = plan_budget(b)
     if plan["photo_day"]:
         lines.append(f"Estimated budget: {cur} {plan['low']:,.0f}–{plan['high']:,.0f} with a group photo day for the "
@@ -224,6 +202,52 @@ def _executive_summary(result: AuditResult, s: dict[str, Any], history: History 
     else:
         lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}.")
     return lines
+
+
+def ai_sentence(result: AuditResult, s: dict[str, Any]) -> str:
+    """The AI numbers in one paragraph: confirmed, suspected and unknown kept apart, what the
+    pixel check misses (from the shipped model's own figures), and the high-stakes cases."""
+    n = s.get("ai_assessed_photos") or 0
+    if not n:
+        return "No photo could be checked for AI generation."
+    role = sum(1 for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical"))
+    ask = sum(1 for f in result.findings if f.code == "AI005")
+    conf, sus, unk = s["ai_confirmed"], s["ai_suspected"], s["ai_source_unknown"]
+    text = (f"AI-generated photos: {conf:,} confirmed (by the file's own record or HR's declaration)"
+            f"{f', {sus:,} more suspected by the pixel check' if sus else ''}; "
+            f"the source of {unk:,} of {n:,} photos is unconfirmed.")
+    caveat = detector_figures().caveat(result.policy["ai"]["suspect_score"])
+    if caveat and (unk or sus):
+        text += " " + caveat
+    if role:
+        text += (f" {role:,} confirmed AI photo{'s are' if role != 1 else ' is'} used in a high-stakes role, where a "
+                 "photographer's portrait is the advice.")
+    if ask:
+        text += (f" For {ask:,} photo{'s' if ask != 1 else ''} in high-stakes roles or places, ask where it came from "
+                 "(sources_to_confirm.csv).")
+    return text
+
+
+def role_context(policy: Any) -> dict[str, Any]:
+    """The policy's stakes, for the method page: who and where counts as high-stakes, and where
+    an AI headshot is adequate."""
+    st, org = policy["stakes"], policy["organisation"]
+    return {"seniority": list(st["executive_seniority"]), "sectors": list(org["high_stakes_sectors"]),
+            "industry": org["industry"], "large": list(st["large_display_platforms"]),
+            "adequate_platforms": list(st["ai_adequate_platforms"]),
+            "adequate_seniority": list(st["ai_adequate_seniority"]),
+            "title_words": sorted(w for w, r in st["title_words"].items() if r.get("enabled", True)),
+            "photographer_years": _years(policy["staleness"]["photographer"])}
+
+
+def _years(ages: dict[str, Any]) -> str:
+    """'2-3' from a staleness entry's warn and refresh months (24, 36)."""
+    lo, hi = ages["warn"] / 12, ages["refresh"] / 12
+
+    def f(v: float) -> str:
+        return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
+
+    return f(lo) if f(lo) == f(hi) else f"{f(lo)}–{f(hi)}"
 
 
 def budget_options(result: AuditResult) -> dict[str, Any]:
@@ -279,19 +303,20 @@ def _ages_by_source(result: AuditResult) -> dict[str, list[float]]:
     return out
 
 
-def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int]]:
-    photos = result.photos
-    suspect = result.policy["ai"]["suspect_score"]
-    score = dict(zip(photos["file"], photos["ai_score"])) if "ai_score" in photos else {}
+def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int, int, int]]:
+    """(department, confirmed AI, suspected AI, source unknown, photos) per department."""
+    status = result.ai_status_by_person()
     rows: dict[str, list[int]] = {}
     for p in result.staff.itertuples(index=False):
-        if not p.file or p.file not in score:
+        st = status.get(p.employee_id)
+        if st is None:
             continue
-        r = rows.setdefault(p.department or "(none)", [0, 0])
-        r[1] += 1
-        s = score[p.file]
-        r[0] += int(s is not None and s == s and s >= suspect)
-    return [(d, a, n) for d, (a, n) in rows.items()]
+        r = rows.setdefault(p.department or "(none)", [0, 0, 0, 0])
+        r[3] += 1
+        r[0] += st == "confirmed"
+        r[1] += st == "suspected"
+        r[2] += st == "unknown"
+    return [(d, *r) for d, r in rows.items()]
 
 
 def _house(result: AuditResult) -> dict[str, Any] | None:
@@ -366,13 +391,15 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
 
 
 def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
-    """Most urgent first: by priority (the severity behind the action), then action, then how
-    many problems the person has (from `findings`), then name. Rank 1 = most urgent."""
+    """Most urgent first: by action (retake first, keep last), then priority (the severity
+    behind the action), then how many problems the person has (from `findings`), then name.
+    Rank 1 = most urgent. Action first, so the report's tables, grouped by action, show ranks
+    without gaps, and no one who keeps their photo ranks above someone who must act."""
     problems: dict[str, int] = {}
     for f in findings or []:
         if f.employee_id and f.severity != "info":
             problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
-    return sorted(recs, key=lambda r: (-severity_rank(r.priority), ACTION_ORDER[r.action],
+    return sorted(recs, key=lambda r: (ACTION_ORDER[r.action], -severity_rank(r.priority),
                                        -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
 
 
@@ -538,7 +565,10 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "policy": policy,
         "rules": policy.rules,
         "staleness": policy["staleness"],
-        "forensic": forensic_evaluation(),
+        "detector": detector_figures(),
+        "ai_caveat": detector_figures().caveat(policy["ai"]["suspect_score"]),
+        "ai_limits": policy["ai"],
+        "role_context": role_context(policy),
         "column_map": result.column_map,
         "input": public(result.input, options.anonymize),
     }

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
-from .exports import actions_csv, findings_csv, photos_csv, to_json
+from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
 
 FORMATS = ("pdf", "html", "json", "csv")
@@ -61,6 +61,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         put("findings.csv", findings_csv(shown))
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
+        put("sources_to_confirm.csv", sources_csv(shown))
     if "html" in formats or "pdf" in formats:
         context = build_context(shown, history, options, full="html" in formats)
         if "html" in formats:
