@@ -193,6 +193,9 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
     from .report.write import write_outputs
 
     fmt = _parse_formats(formats)
+    if relearn_style and previous_path is None:
+        raise click.BadParameter("only means something with --previous (the earlier audit whose house style is kept)",
+                                 param_hint="'--relearn-style'")
     if accent is not None:
         try:
             check_accent(accent, "--accent")
@@ -206,6 +209,10 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
                          options={"ai_model": str(ai_model.resolve())} if ai_model else {},
                          sources_csv=sources_csv)
+    if previous and not relearn_style:
+        from .history import kept_style
+
+        config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
     progress = _Progress()
     client = _connect(scheduler) if scheduler else None
     try:

@@ -40,6 +40,10 @@ class AuditConfig:
     cache_dir: Path | None = None  # feature cache; None = no cache
     executor: Executor | None = None
     sources_csv: Path | None = None  # a filled-in sources_to_confirm.csv (--sources)
+    # The house style kept from an earlier audit (history.kept_style), judged against instead of
+    # learning again; None learns it from this set.
+    style_baseline: dict[str, Any] | None = None
+    style_baseline_from: str = "an earlier audit"
 
 
 @dataclass
@@ -54,6 +58,7 @@ class AuditResult:
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
     input: dict[str, Any] | None = None  # what was read (audit.input_summary), for every output
+    style_baseline: dict[str, Any] = field(default_factory=dict)  # the house style as numbers, kept in audit.json
     _summary: dict[str, Any] | None = field(default=None, repr=False)
     _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -175,7 +180,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
         if cache:
             cache.close()
     rows = _shown_names(rows, inventory) if inventory.on_disk else rows
-    photos, style, findings = assess(inventory, rows, policy, config.as_of)
+    photos, style, findings = assess(inventory, rows, policy, config.as_of, style_baseline=config.style_baseline,
+                                     style_baseline_from=config.style_baseline_from)
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
     # the other leavers are nobody's business here.
     shown = {f.employee_id for f in inventory.facts if f.kind == "leaver_photo"}
@@ -184,7 +190,7 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
                      findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary(), input=read.summary)
+                       style_summary=style.summary(), input=read.summary, style_baseline=style.baseline())
 
 
 def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[str, Any]]:
@@ -202,16 +208,18 @@ def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[
     return [clean(r) for r in rows]
 
 
-def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
-           as_of: date) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
+def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy, as_of: date,
+           style_baseline: dict[str, Any] | None = None, style_baseline_from: str = "an earlier audit",
+           ) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
     """Everything after the measurements: join the feature rows to the inventory, score AI
-    evidence, learn the house style and run the checks. The rule test cases enter here too, with
-    feature rows written by hand."""
+    evidence, learn the house style (or judge against a kept one) and run the checks. The rule
+    test cases enter here too, with feature rows written by hand."""
     features = pd.DataFrame.from_records(rows, columns=None if rows else ["file", "error"]).astype({"file": object})
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)
     photos = score_photos(photos, inventory.staff, policy)
-    style = house_style.analyse(photos, policy["consistency"])
+    style = house_style.analyse(photos, policy["consistency"], baseline=style_baseline,
+                                baseline_from=style_baseline_from)
     annotations = style.annotate()
     photos = photos.drop(columns=[c for c in annotations if c != "file" and c in photos]).merge(
         annotations, on="file", how="left")

@@ -35,6 +35,7 @@ def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) 
         "staff": [plain(r) for r in result.staff.to_dict("records")],
         "recommendations": [r.to_dict() for r in result.recommendations],
         "budget": plain(result.budget),
+        "house_style": plain(result.style_baseline) or None,
         "anonymized": anonymized,
         "changes": plain(changes),
         "history": plain({"trend": history.trend}) if history is not None and history.trend else None,

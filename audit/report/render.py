@@ -346,6 +346,7 @@ def _house(result: AuditResult) -> dict[str, Any] | None:
         rows.append(("Typical size", f"{val('short_side_px'):,.0f} px short side"))
     rows.append(("Colour", "black-and-white" if (s.get("greyscale_share") or 0) > 0.5 else "colour"))
     return {"rows": rows, "swatch": s.get("backdrop_hex"), "n_outliers": s.get("n_outliers"),
+            "learned_from": s.get("learned_from") or "this set",
             "n_styles": s.get("n_styles"), "main_share": s.get("main_share"), "set_score": s.get("set_score")}
 
 
