@@ -144,6 +144,7 @@ class DetectorFigures:
     caught: float | None = None  # AI images from generators seen in training that it flags
     false_alarms: float | None = None  # real photos it flags
     unseen_auroc: float | None = None  # ranking on generators it never saw (0.5 = chance)
+    unseen_caught: float | None = None  # AI images from generators it never saw that it flags
     smoothing_raises: float | None = None  # real photos whose score a smoothing filter raised
     retouched_flagged: float | None = None  # retouched studio portraits it flags
     auroc: float | None = None  # ranking on generators seen in training
@@ -164,11 +165,13 @@ class DetectorFigures:
         if self.caught is None or not self.applies(threshold):
             return ""
         one_in = round(1 / self.caught) if self.caught > 0 else None
-        share = f"about one AI image in {one_in}" if one_in and one_in > 1 else f"{self.caught:.0%} of AI images"
-        unseen = (" and no better than chance on other generators" if self.unseen_auroc is not None
-                  and self.unseen_auroc < 0.6 else "")
+        words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+        share = (f"about one AI image in {words.get(one_in, one_in)}" if one_in and one_in > 1
+                 else f"{self.caught:.0%} of AI images")
+        unseen = ("" if self.unseen_caught is None else " and almost none from others" if self.unseen_caught < 0.05
+                  else f" and {self.unseen_caught:.0%} from others")
         return (f"The pixel check catches {share} from the generators it was trained on{unseen}, "
-                "so AI photos it does not flag may be among the rest.")
+                "so the rest may hold AI photos it missed.")
 
 
 def _get(record: Any, *keys: str) -> Any:
@@ -204,6 +207,7 @@ def detector_figures() -> DetectorFigures:
         caught=_float(head.get("known_generators_tpr_at_threshold_laundered")),
         false_alarms=_float(head.get("known_generators_fpr_at_threshold_laundered")),
         unseen_auroc=_float(head.get("unseen_generators_auroc_mean_laundered")),
+        unseen_caught=_float(_get(ev, "chosen", "protocol_b_summary", "laundered", "tpr_at_threshold_mean")),
         smoothing_raises=_float(_get(ev, "chosen", "protocol_a", "smoothing_raises_score")),
         retouched_flagged=_float(head.get("retouched_real_flagged_laundered")),
         auroc=_float(head.get("known_generators_auroc_laundered")),

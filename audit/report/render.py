@@ -213,18 +213,16 @@ def ai_sentence(result: AuditResult, s: dict[str, Any]) -> str:
     role = sum(1 for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical"))
     ask = sum(1 for f in result.findings if f.code == "AI005")
     conf, sus, unk = s["ai_confirmed"], s["ai_suspected"], s["ai_source_unknown"]
-    text = (f"AI-generated photos: {conf:,} confirmed (by the file's own record or HR's declaration)"
+    text = (f"AI photos: {conf:,} confirmed (the file's own record or HR's declaration)"
             f"{f', {sus:,} more suspected by the pixel check' if sus else ''}; "
-            f"the source of {unk:,} of {n:,} photos is unconfirmed.")
+            f"{unk:,} of {n:,} photos are of unconfirmed source.")
     caveat = detector_figures().caveat(result.policy["ai"]["suspect_score"])
     if caveat and (unk or sus):
         text += " " + caveat
     if role:
-        text += (f" {role:,} confirmed AI photo{'s are' if role != 1 else ' is'} used in a high-stakes role, where a "
-                 "photographer's portrait is the advice.")
+        text += f" {role:,} confirmed AI photo{'s are' if role != 1 else ' is'} in a high-stakes role: retake."
     if ask:
-        text += (f" For {ask:,} photo{'s' if ask != 1 else ''} in high-stakes roles or places, ask where it came from "
-                 "(sources_to_confirm.csv).")
+        text += f" Ask where {ask:,} high-stakes photo{'s' if ask != 1 else ''} came from (sources_to_confirm.csv)."
     return text
 
 
@@ -237,6 +235,8 @@ def role_context(policy: Any) -> dict[str, Any]:
             "adequate_platforms": list(st["ai_adequate_platforms"]),
             "adequate_seniority": list(st["ai_adequate_seniority"]),
             "title_words": sorted(w for w, r in st["title_words"].items() if r.get("enabled", True)),
+            "in_context": [{"word": w, "only_in": r["only_in"], "unless": r.get("unless", [])}
+                           for w, r in sorted(st["title_words"].items()) if r.get("enabled", True) and r.get("only_in")],
             "photographer_years": _years(policy["staleness"]["photographer"])}
 
 
