@@ -160,7 +160,7 @@ def main() -> None:
           f"role findings {sum(c['role'] for c in degraded)}")
     if args.rows:
         keep = ("file", "ai_score", "ai_basis", "ai_reasons", "forensic_score", "sharpness", "face_h",
-                "short_side_px", "fx_jpeg_quality", "blockiness", "face_found")
+                "short_side_px", "long_side_px", "aspect_ratio", "fx_jpeg_quality", "blockiness", "face_found")
         with open(args.rows, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["label", "variant", *keep, "codes"])

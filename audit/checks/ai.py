@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..ai_evidence import detector_figures
 from . import CheckContext, check
+from .role import where_used
 
 
 @check("ai", codes=["AI001", "AI002", "AI003", "AI004"])
@@ -17,6 +18,7 @@ def ai_evidence(ctx: CheckContext) -> None:
     suspect = ctx.policy["ai"]["suspect_score"]
     declared = dict(zip(ctx.staff["employee_id"], ctx.staff["photo_source"]))
     names = dict(zip(ctx.staff["employee_id"], ctx.staff["name"]))
+    people = {p.employee_id: p for p in ctx.staff.itertuples(index=False)}
     for rec in ctx.photo_by_file().values():
         if rec.get("error"):
             continue
@@ -36,9 +38,14 @@ def ai_evidence(ctx: CheckContext) -> None:
                          "made by a generative AI.", employee_id=eid, file=file, evidence=evidence)
         elif basis == "forensic" and score is not None and score >= suspect:
             blur = _soft_face(ctx, file)
+            person = people.get(eid) if rec.get("is_primary") else None
+            reasons, large = where_used(person, ctx.policy) if person is not None else ([], [])
+            stakes = (f"The photo is used in a high-stakes role or place ({', '.join(reasons + large)}), so it is "
+                      "worth settling. " if reasons or large else "")
             ctx.emit("AI003", f"{who}: the pixel analysis suggests this photo may be AI-generated. "
-                     f"{_worth(suspect, rec)}{blur}This asks for a review, not a verdict.",
-                     employee_id=eid, file=file, evidence=evidence | {"softer_than_set": bool(blur)},
+                     f"{_worth(suspect, rec)}{blur}{stakes}This asks for a review, not a verdict.",
+                     employee_id=eid, file=file,
+                     evidence=evidence | {"softer_than_set": bool(blur), "stakes": reasons, "large_display": large},
                      severity="low" if blur else None)
         if source == "ai" and basis != "provenance":
             ctx.emit("AI004", f"{who}: HR declares this an AI headshot; the file itself does not say so "

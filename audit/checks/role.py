@@ -3,7 +3,8 @@ the file cannot tell.
 
 High-stakes (ROL001): executives and senior leaders, public-facing titles, and client-facing
 staff in high-stakes sectors. Large displays (ROL002): website, conference programmes, press.
-Forensic suspicion alone never makes a high-severity finding: it becomes a medium "review".
+Only a confirmed AI photo (provenance or HR's declaration) makes a role finding: a forensic
+suspicion alone is AI003, a request for review that names the role, never a role accusation.
 A photo in a high-stakes role or place whose source nobody knows (no provenance, nothing
 declared, no forensic suspicion) gets AI005: ask where it came from (an e-mail, no cost).
 
@@ -125,25 +126,20 @@ def role_mismatch(ctx: CheckContext) -> None:
         platforms = platforms_of(person)
         evidence = {"ai_basis": basis, "ai_score": score, "stakes": reasons, "platforms": platforms,
                     "seniority": person.seniority, "client_facing": person.client_facing}
-        suspected = basis in ("provenance", "declared", "forensic") and score is not None and score >= suspect
-        if not suspected:
+        flagged = score is not None and score >= suspect
+        if basis == "forensic" and flagged:
+            continue  # a suspicion only: AI003 asks for a review and names the role; no role finding
+        if basis not in ("provenance", "declared") or not flagged:
             if basis != "provenance" and (person.photo_source or "unknown") == "unknown":
                 _ask_source(ctx, person, who, reasons, large, evidence)
             continue
-        weak = basis == "forensic"
-        what = ("a photo that the pixel analysis suspects is AI-generated (unconfirmed)" if weak
-                else "an AI headshot (" + ("its file says so" if basis == "provenance" else "declared by HR") + ")")
-        review = "Review where the photo came from before acting; the evidence is probabilistic."
+        what = "an AI headshot (" + ("its file says so" if basis == "provenance" else "declared by HR") + ")"
         if reasons:
             ctx.emit("ROL001", f"{who} uses {what} in a high-stakes role: {', '.join(reasons)}.",
-                     employee_id=person.employee_id, file=person.file, evidence=evidence,
-                     severity="medium" if weak else None, recommendation=review if weak else None,
-                     action="review" if weak else None)
+                     employee_id=person.employee_id, file=person.file, evidence=evidence)
         else:
             ctx.emit("ROL002", f"{who} uses {what} on the {_join(large)}.",
-                     employee_id=person.employee_id, file=person.file, evidence=evidence,
-                     severity="low" if weak else None, recommendation=review if weak else None,
-                     action="review" if weak else None)
+                     employee_id=person.employee_id, file=person.file, evidence=evidence)
 
 
 def _ask_source(ctx: CheckContext, person: Any, who: str, reasons: list[str], large: list[str],
