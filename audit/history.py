@@ -30,7 +30,7 @@ TREND_NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("staff", "staff", "int"),
     ("high_findings", "high or critical findings", "int"),
     ("needs_action", "people needing a new or fixed photo", "int"),
-    ("ai_share", "photos that look AI-generated", "pct"),
+    ("ai_share", "AI photos, confirmed or suspected (a floor)", "pct"),
     ("median_age_months", "median photo age, months", "num"),
     ("consistency_score", "consistency score (0-100)", "num"),
 )
