@@ -74,11 +74,11 @@ _PLAIN: dict[str, tuple[str, str, str]] = {
     "light_balance": ("Light", "the light falls from the other side than in the rest of the set",
                       "the light falls from the other side than in the rest of the set"),
     "sharpness": ("Sharpness", "the face is sharper than the rest of the set",
-                  "the face is much softer than the rest of the set (out of focus, moved, or enlarged from a small copy)"),
+                  "the face is much softer than the rest of the set: out of focus, moved, or enlarged from a small copy"),
     "blockiness": ("JPEG blocks", "the photo shows JPEG compression blocks that the rest of the set does not",
                    "the photo shows fewer JPEG blocks than the set"),
     "short_side_px": ("Resolution", "the file is much larger than the rest of the set",
-                      "the file is much smaller than the rest of the set (a thumbnail or a screenshot?)"),
+                      "the file is much smaller than the rest of the set, like a thumbnail or a screenshot"),
     "aspect_ratio": ("Aspect ratio", "the photo is wider for its height than the rest of the set",
                      "the photo is narrower for its height than the rest of the set"),
 }
