@@ -148,7 +148,7 @@ def ai_label(confirmed: int, suspected: int, unknown: int, total: int) -> str:
     bits = [f"{confirmed} confirmed"]
     if suspected:
         bits.append(f"{suspected} suspected")
-    bits.append(f"{unknown} of {total} unconfirmed" if unknown else f"all {total} sources known")
+    bits.append(f"{unknown} of {total} unconfirmed")
     return ", ".join(bits)
 
 
@@ -166,17 +166,18 @@ def ai_share_by_department(rows: list[tuple[str, int, int, int, int]], width_mm:
     labels = [(r[0] or "(none)")[:22] for r in rows]
     ax.barh(labels, [1] * len(rows), color="white", edgecolor="#999", linewidth=0.4)
     left = [0.0] * len(rows)
-    for k, (fill, hatch, name) in ((1, ("#b06000", "", "confirmed AI")), (2, (SOURCE_STYLE["ai"][0], "///", "suspected AI")),
-                                   (3, (SOURCE_STYLE["unknown"][0], "xx", "source unknown"))):
+    for k, (fill, hatch, name) in ((1, ("#b06000", "", "confirmed AI")), (2, (SOURCE_STYLE["ai"][0], "///", "suspected")),
+                                   (3, (SOURCE_STYLE["unknown"][0], "xx", "unconfirmed"))):
         widths = [r[k] / r[4] for r in rows]
         ax.barh(labels, widths, left=left, color=fill, hatch=hatch, edgecolor="#222", linewidth=0.4, label=name)
         left = [a + b for a, b in zip(left, widths)]
     for y, r in enumerate(rows):
-        ax.text(1.02, y, ai_label(r[1], r[2], r[3], r[4]), va="center", fontsize=6)
-    ax.set_xlim(0, 1.9)
+        first, last = ai_label(r[1], r[2], r[3], r[4]).rsplit(", ", 1)
+        ax.text(1.04, y, f"{first},\n{last}", va="center", fontsize=6, linespacing=1.15)
+    ax.set_xlim(0, 2.0)
     ax.set_xticks([0, 0.5, 1.0], ["0", "50%", "100%"])
-    ax.set_title("AI photos by department:\nconfirmed, suspected, source unknown")
-    ax.legend(loc="lower right", fontsize=6, frameon=False)
+    ax.set_title("AI photos by department")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.1), ncol=3, fontsize=6, frameon=False, handlelength=1.5)
     ax.tick_params(axis="y", length=0)
     return _svg(fig, "AI photos by department")
 
