@@ -62,11 +62,10 @@ def test_pdf_sections_and_since_last_quarter(portfolio, tmp_path):
                     "The portfolio at a glance", "How old the photos are", "What to do, person by person",
                     "Budget", "Findings by person", "Contact sheet", "Method and limits"):
         assert heading in text, heading
-    from audit.report.render import forensic_evaluation
+    from audit.ai_evidence import detector_figures
 
-    fe = forensic_evaluation()
-    if fe and fe.get("headline"):  # the shipped model's measured accuracy, in plain words
-        assert "Measured accuracy of the forensic model" in text and "AUROC" in text
+    if detector_figures().text:  # the shipped model's measured accuracy, in plain words
+        assert "Measured accuracy of the pixel check" in text and "AUROC" in text
     assert "photos replaced" in text and "Joined (1)" in text and "Left (1)" in text and "Cy Diaz" in text
     # the summary fits on page 1 and opens with the changes
     page1 = text.split("\f")[0]

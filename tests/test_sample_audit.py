@@ -135,7 +135,7 @@ def test_claim_3_unknown_sources_are_asked_about_and_answers_come_back(audit, tm
     out, doc = audit
     asked = [f for f in doc["findings"] if f["code"] == "AI005"]
     assert [f["employee_id"] for f in asked] == ["E1005"] and asked[0]["severity"] == "low"
-    with open(out / "sources_to_confirm.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "sources_to_confirm.csv", newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["employee_id"], r["person"], r["file"], r["photo_source"]) for r in rows] == [
         ("E1005", "Tomás Herrera", "photos/E1005.jpg", "")]
@@ -153,7 +153,7 @@ def test_claim_3_unknown_sources_are_asked_about_and_answers_come_back(audit, tm
     assert not [f for f in nxt["findings"] if f["code"] == "AI005"]
     e1005 = {s["employee_id"]: s for s in nxt["staff"]}["E1005"]
     assert (e1005["photo_source"], e1005["photo_source_from"]) == ("photographer", "sources file")
-    assert (tmp_path / "next" / "sources_to_confirm.csv").read_text().strip() == \
+    assert (tmp_path / "next" / "sources_to_confirm.csv").read_text(encoding="utf-8-sig").strip() == \
         "employee_id,person,file,where_used,photo_source"
 
 
@@ -192,9 +192,14 @@ def test_claim_5_anonymised_sample_leaks_nothing(tmp_path):
     for r in _staff_rows():
         secrets |= {r["employee_id"], r["name"], r["email"], r["email"].split("@")[0]}
         if r["photo"] and "/" in r["photo"]:
-            secrets |= {r["photo"], Path(r["photo"]).name, Path(r["photo"]).stem}
+            secrets |= {r["photo"], Path(r["photo"]).name}
+            if not r["photo"].startswith(".."):  # '../outside.jpg' was never read; 'outside' is a common word
+                secrets.add(Path(r["photo"]).stem)
     titles = [r["title"] for r in _staff_rows()]
-    secrets |= {t for t in titles if titles.count(t) == 1}  # "Chief Executive Officer" names one person
+    unique = {t for t in titles if titles.count(t) == 1}  # "Chief Executive Officer" names one person
+    secrets |= {t for t in unique if " " in t}  # one-word titles ("Partner") are common words elsewhere
+    doc = json.loads(texts["audit.json"])
+    assert not unique & {s["title"] for s in doc["staff"]}  # each became the person's level
     secrets |= {"former_jsmith", "E1005_old", "li.wei"}
     for name, text in texts.items():
         low = text.lower()
@@ -220,7 +225,7 @@ def test_claim_7_plain_words_contiguous_ranks_and_files_named(audit):
     text = " ".join(_pdf_text(out / "report.pdf").split())
     for jargon in ("robust z", "log10", "Laplacian", "vs typical", "ai_score", "published detectors"):
         assert jargon not in text, jargon
-    with open(out / "actions.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "actions.csv", newline="", encoding="utf-8-sig") as fh:
         ranks = [int(r["priority_rank"]) for r in csv.DictReader(fh)]
     assert ranks == list(range(1, len(ranks) + 1))
     for f in doc["findings"]:
