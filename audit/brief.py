@@ -258,13 +258,14 @@ def parse_formats(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 def write_brief(portfolio: Path, staff_csv: Path | None = None, out_dir: Path = Path("brief"),
-                formats: str | tuple[str, ...] = BRIEF_FORMATS, policy_path: Path | None = None,
+                formats: str | tuple[str, ...] = BRIEF_FORMATS, policy: Any = None,
                 jobs: int = 1) -> list[Path]:
-    """Measure `portfolio`, and write brief.md / brief.pdf into `out_dir`. Returns the paths."""
-    from .policy import load_policy
+    """Measure `portfolio`, and write brief.md / brief.pdf into `out_dir`. Returns the paths.
+    `policy`: a loaded Policy, or a policy file's path (None: the default policy)."""
+    from .policy import Policy, load_policy
 
     fmts = parse_formats(formats)
-    policy = load_policy(policy_path)
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
     photos = collect_features(Path(portfolio), staff_csv, jobs=jobs, policy=policy)
     title = "House-style brief" + (f" — {policy['organisation']['name']}" if policy["organisation"]["name"] else "")
     d = brief_data(photos, policy, title=title)

@@ -5,6 +5,7 @@ an input error is one line and exit 2, anything unexpected one line, a saved tra
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 import traceback
@@ -58,6 +59,9 @@ class _Commands(click.Group):
             raise _Failure(" ".join(str(exc).split())) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader of a pipe (`| head`) has had enough: not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_OK)
         except Exception as exc:  # a bug: say so in one line, keep the details in a file
             path = save_traceback(exc)
             where = f"the traceback is in {path}" if path else "no traceback could be saved"
@@ -90,11 +94,12 @@ def _parse_date(value: str | None) -> date:
 class _Progress:
     """A progress bar on stderr for the photo stage, only when stderr is a terminal."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
         self.bar = None
+        self.enabled = enabled
 
     def start(self, total: int) -> None:
-        if sys.stderr.isatty() and total:
+        if self.enabled and sys.stderr.isatty() and total:
             self.bar = click.progressbar(length=total, label="Auditing photos", file=sys.stderr)
             self.bar.__enter__()
 
@@ -117,10 +122,12 @@ def cli() -> None:
 
 
 class _WarningLine(logging.Handler):
-    """The core's warnings (the `audit` logger) as one line each on stderr."""
+    """The core's warnings (and, with --verbose, its progress notes) from the `audit` logger,
+    one line each on stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"headshot-audit: warning: {' '.join(record.getMessage().split())}", err=True)
+        kind = "warning: " if record.levelno >= logging.WARNING else ""
+        click.echo(f"headshot-audit: {kind}{' '.join(record.getMessage().split())}", err=True)
 
 
 def _show_warnings(level: int = logging.WARNING) -> None:
@@ -131,10 +138,56 @@ def _show_warnings(level: int = logging.WARNING) -> None:
         log.addHandler(_WarningLine())
 
 
+def _policy_options(fn: Any) -> Any:
+    fn = click.option("--isolated", is_flag=True,
+                      help="Do not look for headshot-audit.toml or a pyproject.toml: the default policy "
+                           "(or --policy) only.")(fn)
+    return click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Policy TOML file (a copy of rules/default.toml with your changes). Default: "
+                             "PORTFOLIO/headshot-audit.toml, else [tool.headshot-audit] in the pyproject.toml of "
+                             "the current folder or a parent, else the built-in defaults.")(fn)
+
+
+def _selection_options(fn: Any) -> Any:
+    what = "by code (ROL001), prefix (STL) or category (consistency); comma-separated or repeated"
+    fn = click.option("--ignore", multiple=True, metavar="RULES", help=f"Switch these rules off, {what}.")(fn)
+    fn = click.option("--extend-select", multiple=True, metavar="RULES",
+                      help=f"Switch these rules on in addition to the policy's, {what}.")(fn)
+    return click.option("--select", multiple=True, metavar="RULES",
+                        help=f"Run only these rules (instead of those the policy switches on), {what}.")(fn)
+
+
+def _verbosity_options(fn: Any) -> Any:
+    fn = click.option("-v", "--verbose", is_flag=True, help="Also say what the run is doing (on stderr).")(fn)
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(fn)
+
+
+def _verbosity(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other; give one")
+    _show_warnings(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def _policy(portfolio: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...] = (),
+            extend_select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Any:
+    """The run's policy: --policy, else the one found beside the work (unless --isolated), with
+    the command line's rule selection applied."""
+    from .policy import discover_policy, load_policy, select_rules
+
+    if policy_path is not None or isolated:
+        policy = load_policy(policy_path)
+    else:
+        policy = discover_policy(portfolio, Path.cwd())
+    return select_rules(policy, _split(select) if select else None, _split(extend_select), _split(ignore))
+
+
 def _input_arguments(command: Any) -> Any:
-    """PORTFOLIO, --staff and --policy: what `run` and `inspect` read."""
-    command = click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-                           help="Policy TOML file (a copy of rules/default.toml with your changes).")(command)
+    """PORTFOLIO, --staff, --policy and --isolated: what `run` and `inspect` read."""
+    command = _policy_options(command)
     command = click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
                            help="Staff CSV. Default: PORTFOLIO/staff.csv.")(command)
     return click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))(command)
@@ -142,8 +195,12 @@ def _input_arguments(command: Any) -> Any:
 
 @cli.command()
 @_input_arguments
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("audit-report"),
-              show_default=True, help="Output folder (created if missing).")
+@_selection_options
+@_verbosity_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, allow_dash=True, path_type=Path),
+              default=Path("audit-report"), show_default=True,
+              help="Output folder (created if missing); '-' writes the one machine format given with --format "
+                   "(json: audit.json, csv: findings.csv) to stdout.")
 @click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
               help="Comma-separated outputs: pdf, html, json, csv.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date for photo ages. Default: today.")
@@ -173,51 +230,63 @@ def _input_arguments(command: Any) -> Any:
               help="Logo for the cover, PNG, JPEG or SVG (overrides [report] logo).")
 @click.option("--accent", default=None, metavar="#RRGGBB",
               help="Accent colour of the report (overrides [report] accent_color).")
-def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
+def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...],
+        extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
         anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
         accent: str | None) -> None:
-    """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
+    """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
+
+    The summary (findings by severity, the most frequent rules, the first people in line, where
+    the report is) goes to stdout; progress and warnings go to stderr."""
     from .cache import default_cache_dir
+    from .console import summary_lines
     from .features import default_jobs
     from .history import load_history
     from .pipeline import AuditConfig, run_audit
     from .report.render import ReportError, ReportOptions, check_accent
-    from .report.write import write_outputs
+    from .report.write import STREAM_FORMATS, stream_output, write_outputs
 
+    _verbosity(quiet, verbose)
     fmt = _parse_formats(formats)
+    to_stdout = str(out_dir) == "-"
+    if to_stdout and (len(fmt) != 1 or fmt[0] not in STREAM_FORMATS):
+        raise UsageError(f"--out - writes one machine format to stdout: give --format "
+                         f"{' or --format '.join(STREAM_FORMATS)} (got {','.join(fmt)})")
     if accent is not None:
         try:
             check_accent(accent, "--accent")
         except ReportError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint="'--accent'") from None
+    policy = _policy(portfolio, policy_path, isolated, select, extend_select, ignore)
     previous = load_history(previous_path) if previous_path else None
     options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
                             accent=accent, anonymize=anonymize)
-    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
-                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
+    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy,
+                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=None if to_stdout else out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
                          options={"ai_model": str(ai_model.resolve())} if ai_model else {})
-    progress = _Progress()
+    progress = _Progress(enabled=not quiet)
     client = _connect(scheduler) if scheduler else None
     try:
         if client is not None:
             config.executor = client.get_executor()
-        result = run_audit(config, progress=progress.step, on_start=progress.start, on_input=_echo_input)
+        result = run_audit(config, progress=progress.step, on_start=progress.start,
+                           on_input=None if quiet else _echo_input)
         progress.close()
-        written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
+        if to_stdout:
+            click.echo(stream_output(result, fmt[0], previous=previous, options=options), nl=False)
+            written = []
+        else:
+            written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
     finally:
         progress.close()
         if client is not None:
             client.close()
-    s = result.summary()
-    sev = s["by_severity"]
-    click.echo(f"Audited {s['photos']} photos for {s['staff']} staff: {s['findings']} findings "
-               f"({sev['critical']} critical, {sev['high']} high, {sev['medium']} medium, {sev['low']} low, "
-               f"{sev['info']} info).", err=True)
-    for path in written:
-        click.echo(f"  wrote {path}", err=True)
+    if not quiet:
+        # stdout is the data when it is a pipe for --out -; the summary then goes to stderr
+        click.echo("\n".join(summary_lines(result, written)), err=to_stdout)
     worst = result.worst_severity()
     if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
         click.get_current_context().exit(EXIT_FINDINGS)
@@ -232,13 +301,12 @@ def _echo_input(summary: dict) -> None:  # type: ignore[type-arg]
 
 @cli.command()
 @_input_arguments
-def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None) -> None:
+def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool) -> None:
     """Show how the staff CSV and the photo files are read (each header, leavers, how photos
     match people) without decoding any image: run it before the first audit."""
     from .input_summary import format_summary, read_input
-    from .policy import load_policy
 
-    read = read_input(portfolio, staff_csv, load_policy(policy_path), date.today())
+    read = read_input(portfolio, staff_csv, _policy(portfolio, policy_path, isolated), date.today())
     for line in format_summary(read.summary):
         click.echo(line)
 
@@ -255,17 +323,60 @@ def _connect(address: str):  # type: ignore[no-untyped-def]
 
 
 @cli.command()
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Show the rules as this policy file sets them.")
-def rules(policy_path: Path | None) -> None:
-    """List every rule: code, severity, category and what it checks."""
-    from .policy import load_policy
+@_policy_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: for reading; json: every rule's policy entry with its parameters, for tools.")
+def rules(policy_path: Path | None, isolated: bool, fmt: str) -> None:
+    """List every rule: code, severity, category, action, what it checks and its parameters, as
+    the policy in use sets them (found like `run` finds it, from the current folder)."""
+    import json
 
-    policy = load_policy(policy_path)
-    for code, r in sorted(policy.rules.items()):
-        state = "" if r.enabled else "  (disabled)"
-        click.echo(f"{code}  {r.severity:<8} {r.category:<11} {r.name}{state}")
-        click.echo(f"        {r.summary}")
+    from .checks import rule_record
+
+    policy = _policy(None, policy_path, isolated)
+    records = [rule_record(r) for _c, r in sorted(policy.rules.items())]
+    if fmt == "json":
+        click.echo(json.dumps({"policy": policy.source, "rules": records}, indent=1, ensure_ascii=False))
+        return
+    for r in records:
+        state = "" if r["enabled"] else "  (disabled)"
+        click.echo(f"{r['code']:<7} {r['severity']:<8} {r['category']:<12} {r['action']:<8} {r['name']}{state}")
+        click.echo(f"        {r['summary']}")
+        for name, param in r["params"].items():
+            click.echo(f"        {name} = {param['value']!r}  ({param['help']}; {param['valid']})")
+
+
+@cli.command()
+@click.argument("code")
+@_policy_options
+def explain(code: str, policy_path: Path | None, isolated: bool) -> None:
+    """Explain rule CODE (e.g. STL001, or its name stale-photo): what it checks, why it matters,
+    what to do, its severity, action and parameters in the policy in use."""
+    import difflib
+
+    from .checks import rule_record
+    from .recommend import ACTION_LABELS
+
+    policy = _policy(None, policy_path, isolated)
+    by_name = {r.name: c for c, r in policy.rules.items()}
+    found = code.strip().upper() if code.strip().upper() in policy.rules else by_name.get(code.strip().lower())
+    if found is None:
+        near = difflib.get_close_matches(code.strip().upper(), list(policy.rules), n=3) or \
+            difflib.get_close_matches(code.strip().lower(), list(by_name), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else "; `headshot-audit rules` lists them"
+        raise UsageError(f"no rule {code!r}{hint}")
+    r = rule_record(policy.rules[found])
+    lines = [f"{r['code']} {r['name']}" + ("" if r["enabled"] else " (disabled in this policy)"), "",
+             r["summary"], "", f"What to do: {r['recommendation']}", "",
+             f"Category:  {r['category']}", f"Severity:  {r['severity']}",
+             f"Action:    {r['action']} ({ACTION_LABELS[r['action']]})", f"Check:     {r['check']}"]
+    if r["params"]:
+        lines += ["", f"Parameters ([rules.{found}.params]):"]
+        lines += [f"  {n} = {p['value']!r}: {p['help']} ({p['valid']})" for n, p in r["params"].items()]
+    for table in r["tables"]:
+        lines += ["", f"Also reads the policy's [{table}] table (see rules/default.toml)."]
+    lines += ["", f"Policy: {policy.source}"]
+    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -291,20 +402,23 @@ def evaluate(folder: Path, launder: bool, as_json: bool, ai_model: Path | None) 
 @click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Staff CSV: learn from each person's primary photo. Default: every photo in PORTFOLIO.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy TOML file (its [consistency] settings are used).")
+@_policy_options
+@_verbosity_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("brief"),
               show_default=True, help="Output folder (created if missing).")
 @click.option("--format", "formats", default="md,pdf", show_default=True, help="Comma-separated outputs: md, pdf.")
-def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str) -> None:
+def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, quiet: bool,
+          verbose: bool, out_dir: Path, formats: str) -> None:
     """Write a one-page house-style brief (backdrop colour, crop, head size, eye line, light,
     minimum size) of PORTFOLIO's main style, for a photographer or an AI headshot service."""
     from .brief import write_brief
     from .features import default_jobs
 
-    written = write_brief(portfolio, staff_csv, out_dir, formats, policy_path, jobs=default_jobs())
-    for path in written:
-        click.echo(f"  wrote {path}", err=True)
+    _verbosity(quiet, verbose)
+    policy = _policy(portfolio, policy_path, isolated)
+    written = write_brief(portfolio, staff_csv, out_dir, formats, policy, jobs=default_jobs())
+    if not quiet:
+        click.echo("\n".join(f"wrote {path}" for path in written))
 
 
 def main() -> None:

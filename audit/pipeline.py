@@ -6,6 +6,7 @@ module and knows nothing of the ones after it. Rendering the outputs is `audit.r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,12 +28,15 @@ from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
 from .tables import nulls_to_none
 
+log = logging.getLogger("audit")
+
 
 @dataclass
 class AuditConfig:
     portfolio: Path
     staff_csv: Path | None = None  # default: PORTFOLIO/staff.csv
     policy_path: Path | None = None
+    policy: Policy | None = None  # an already loaded policy (the command line's); wins over policy_path
     as_of: date = field(default_factory=date.today)
     jobs: int = 1
     out_dir: Path | None = None  # excluded from the photo scan when inside the portfolio
@@ -121,13 +125,15 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     """Run the whole audit. Raises PolicyError, StaffError or InventoryError for unusable input;
     everything else wrong with a photo or a row becomes a finding. `on_input` hears what was
     read before any photo is decoded."""
-    policy = load_policy(config.policy_path)
+    policy = config.policy or load_policy(config.policy_path)
+    log.info("policy: %s", policy.source)
     read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir)
     staff, inventory = read.staff, read.inventory
     if on_input:
         on_input(read.summary)
 
     files = list(inventory.photos["file"])
+    log.info("%d staff rows, %d photo files in %s", len(inventory.staff), len(files), inventory.root)
     if on_start:
         on_start(len(files))
     cache = FeatureCache.open(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
@@ -139,6 +145,7 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
             cache.close()
     rows = _shown_names(rows, inventory) if inventory.on_disk else rows
     photos, style, findings = assess(inventory, rows, policy, config.as_of)
+    log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
     # the other leavers are nobody's business here.
     shown = {f.employee_id for f in inventory.facts if f.kind == "leaver_photo"}
@@ -189,4 +196,5 @@ def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
 
 def audit_metadata(result: AuditResult) -> dict[str, Any]:
     return {"tool": "headshot-audit", "version": __version__, "feature_version": FEATURE_VERSION,
-            "policy": result.policy.source}
+            "policy": result.policy.source, "rule_selection": result.policy.selection,
+            "rules_disabled": sorted(c for c, r in result.policy.rules.items() if not r.enabled)}

@@ -37,12 +37,11 @@ from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
 from ..input_summary import public
 from ..pipeline import AuditResult
-from ..recommend import ACTION_LABELS, ACTIONS
+from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 
 THUMB_SIZE = 128
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
-ACTION_ORDER = {a: i for i, a in enumerate(ACTIONS)}
 
 
 @dataclass
@@ -363,17 +362,6 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
     if history and history.trend:
         out["trend"] = charts.trends(history.trend, [t for t in TREND_NUMBERS if t[0] != "staff"][:4])
     return out
-
-
-def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
-    """Most urgent first: by priority (the severity behind the action), then action, then how
-    many problems the person has (from `findings`), then name. Rank 1 = most urgent."""
-    problems: dict[str, int] = {}
-    for f in findings or []:
-        if f.employee_id and f.severity != "info":
-            problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
-    return sorted(recs, key=lambda r: (-severity_rank(r.priority), ACTION_ORDER[r.action],
-                                       -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
 
 
 def plan_budget(budget: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from .exports import actions_csv, findings_csv, photos_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
 
 FORMATS = ("pdf", "html", "json", "csv")
+# The formats that can go to stdout (`--out -`): audit.json, or findings.csv for "csv".
+STREAM_FORMATS = ("json", "csv")
 
 
 def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
@@ -69,3 +71,15 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
             html = render_html(shown, options=options, medium="pdf", context=context)
             put("report.pdf", render_pdf(html, out_dir))
     return written
+
+
+def stream_output(result: AuditResult, fmt: str, previous: list[Snapshot] | None = None,
+                  options: ReportOptions | None = None) -> str:
+    """One machine format as text, for a pipe: audit.json for "json", findings.csv for "csv"."""
+    options = options or ReportOptions()
+    shown, history = prepare(result, previous, options)
+    if fmt == "json":
+        return to_json(shown, history, anonymized=options.anonymize)
+    if fmt == "csv":
+        return findings_csv(shown)
+    raise ValueError(f"{fmt!r} cannot be written to stdout; choose from {', '.join(STREAM_FORMATS)}")
