@@ -47,8 +47,14 @@ def _measured_rates(threshold: float, rec: dict) -> str:
     fpr = _evaluation("headline", "known_generators_fpr_at_threshold_laundered")
     if measured_at != threshold or tpr is None or fpr is None or rec.get("onnx_score") is not None:
         return ""
+    # held-out figures per kind of AI source (each source left out of training): what a
+    # reviewer can expect from a generator the model has not seen
+    kinds = [(word, _evaluation("headline", "unseen_by_kind_laundered", kind, "flagged_at_threshold"))
+             for kind, word in (("app", "AI-headshot-app"), ("diffusion", "diffusion-model"), ("gan", "GAN"))]
+    unseen = ", ".join(f"{rate:.0%} of {word} images" for word, rate in kinds if rate is not None)
     return (f"; at this threshold the detector flagged {tpr:.0%} of AI images from generators it was trained "
-            f"on and {fpr:.1%} of real photos, and it is no better than chance on other generators")
+            f"on and {fpr:.1%} of real photos"
+            + (f"; on generators it had not seen, {unseen}" if unseen else ""))
 
 
 def _blur_caveat(ctx: CheckContext, file: str) -> str:
