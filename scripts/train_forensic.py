@@ -48,8 +48,8 @@ from audit import forensic_model  # noqa: E402
 from audit.evaluate import auroc, launder_image, metrics  # noqa: E402
 from audit.features.decode import decode  # noqa: E402
 from audit.features.forensic import (  # noqa: E402
-    LBP_FEATURES, PIXEL_FEATURES, SPAM_DETAIL_FEATURES, SPAM_FEATURES, TEXTURE_FEATURES, _spam, feature_views,
-    luma, measure)
+    LBP_FEATURES, PIXEL_FEATURES, SPAM_DETAIL_FEATURES, SPAM_FEATURES, TEXTURE_FEATURES, _spam, circle_neighbours,
+    feature_views, luma, measure)
 
 SEED = 20261129
 N_LAUNDER = 4
@@ -118,21 +118,11 @@ def retouch(im: Image.Image, rng: np.random.Generator) -> Image.Image:
 # SPAM of the four quadrants of the face detail (patch-level scores aggregated over the face), and
 # local ternary patterns (LTP, t = 8) and LBP at radius 3 of the face detail.
 def _lbp_codes(y: np.ndarray, r: int, t: float | None) -> tuple[np.ndarray, np.ndarray | None]:
-    n = y.shape[0]
-    m = n - 2 * r
-    c = y[r:n - r, r:n - r]
+    """LBP codes (t None), or the upper and lower LTP codes at threshold t, of every pixel."""
+    c, neighbours = circle_neighbours(y, r)
     up = np.zeros(c.shape, np.uint8)
     lo = np.zeros(c.shape, np.uint8) if t is not None else None
-    for k in range(8):
-        a = 2 * np.pi * k / 8
-        dy, dx = -r * np.sin(a), r * np.cos(a)
-        fy, fx = int(np.floor(dy + 1e-9)), int(np.floor(dx + 1e-9))
-        wy, wx = dy - fy, dx - fx
-        sh = np.zeros(c.shape, np.float32)
-        for oy, ox, wgt in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx), (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
-            if wgt > 1e-6:
-                top, left = r + fy + oy, r + fx + ox
-                sh += np.float32(wgt) * y[top:top + m, left:left + m]
+    for k, sh in enumerate(neighbours):
         if t is None:
             up |= (sh >= c).astype(np.uint8) << k
         else:
@@ -426,12 +416,17 @@ def protocol_a_logits(F, items, cfg, fold_seed) -> dict:
     return out
 
 
-def real_groups(items: list[dict]) -> list[set]:
-    """Real sources in two groups of about equal size (largest first, each to the smaller group)."""
+def _source_counts(items: list[dict], label: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for it in items:
-        if it["label"] == "real":
+        if it["label"] == label:
             counts[it["source"]] = counts.get(it["source"], 0) + 1
+    return counts
+
+
+def real_groups(items: list[dict]) -> list[set]:
+    """Real sources in two groups of about equal size (largest first, each to the smaller group)."""
+    counts = _source_counts(items, "real")
     groups: list[set] = [set(), set()]
     sizes = [0, 0]
     for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -442,11 +437,7 @@ def real_groups(items: list[dict]) -> list[set]:
 
 
 def held_out_ai_sources(items: list[dict]) -> list[str]:
-    counts: dict[str, int] = {}
-    for it in items:
-        if it["label"] == "ai":
-            counts[it["source"]] = counts.get(it["source"], 0) + 1
-    return sorted(s for s, n in counts.items() if n >= MIN_SOURCE)
+    return sorted(s for s, n in _source_counts(items, "ai").items() if n >= MIN_SOURCE)
 
 
 def protocol_b_logits(F, items, cfg) -> dict:
