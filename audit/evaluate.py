@@ -188,6 +188,7 @@ def evaluate_dir(path: str | Path, launder: bool = False, score_fn: ScoreFn | No
     new to it: only those measure how it does on generators it has not seen."""
     root = Path(path)
     items = read_labels(root)
+    builtin = score_fn is None and not (options or {}).get("ai_model")  # the shipped model alone scores
     score_fn = score_fn or pipeline_score_fn(options)
     rng = np.random.default_rng(seed)
     scores: list[float | None] = []
@@ -229,8 +230,7 @@ def evaluate_dir(path: str | Path, launder: bool = False, score_fn: ScoreFn | No
         per[f"{label}:{src}"] = entry
     result["per_source"] = per
     result["by_ai_source"] = by_ai_source(per, trained_sources if trained_sources is not None
-                                          else (_builtin_sources() if score_fn is None
-                                                and not (options or {}).get("ai_model") else None))
+                                          else (_builtin_sources() if builtin else None))
     result["files"] = [{"file": it["file"], "label": it["label"], "source": it["source"], "score": sc}
                        for it, sc in zip(items, scores)]
     return result

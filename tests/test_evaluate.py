@@ -88,6 +88,9 @@ def test_folder_layout_full_pipeline(tmp_path):
     assert res["auroc"] >= 0.5  # heavily smoothed images must not rank as more camera-like
     text = format_text(res)
     assert "per source" in text and "real/cam" in text
+    # the built-in model's file lists its training sources: this folder's source is new to it
+    assert [r["in_training"] for r in res["by_ai_source"]["rows"]] == [False]
+    assert "no (new)" in text
 
 
 def test_launder_scores_jpeg_copies(tmp_path):
