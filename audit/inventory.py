@@ -197,12 +197,17 @@ class _FileIndex:
     def match(self, eid: str, email: str, name: str) -> tuple[str | None, str | None]:
         email = email.lower()
         names = [name]
-        if "," in name:  # "Lee, Ann" -> also "Ann Lee"
+        if "," in name:  # "Lee, Ann" (ADP's Payroll Name) -> also "Ann Lee"
             last, _, first = name.partition(",")
             names.append(f"{first.strip()} {last.strip()}")
-        candidates = [("employee id", self.by_stem, eid.lower() if eid.lower() != email else ""),
-                      ("e-mail", self.by_stem, email),
-                      ("e-mail local part", self.by_stem, email.split("@")[0] if "@" in email else "")]
+        elif len(name.split()) == 2:  # files named "Lee Ann.jpg", family name first
+            names.append(" ".join(reversed(name.split())))
+        ids = [eid.lower()] if eid.lower() != email else []
+        if eid.isdigit() and eid.lstrip("0") != eid:  # ADP's File Number 000123 -> 123.jpg
+            ids.append(eid.lstrip("0"))
+        candidates = [("employee id", self.by_stem, i) for i in ids]
+        candidates += [("e-mail", self.by_stem, email),
+                       ("e-mail local part", self.by_stem, email.split("@")[0] if "@" in email else "")]
         candidates += [("name", self.by_slug, slugify(n)) for n in names]
         for label, index, key in candidates:
             hits = index.get(key, []) if key else []

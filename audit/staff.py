@@ -164,9 +164,16 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     text, encoding = decode_csv(raw, str(path))
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
-    delimiter = sniff_delimiter(text)
+    hint = re.match(r"\ufeff?sep=(.)\r?\n", text)  # Excel's "sep=;" first line names the delimiter
+    if hint:
+        delimiter, text = hint[1], text[hint.end():]
+    else:
+        delimiter = sniff_delimiter(text)
     frame, bad_lines = _parse_csv(text, delimiter, path)
     frame.columns = [str(h).strip() for h in frame.columns]
+    # A header cell left empty (a trailing separator) is no column, unless it holds values.
+    frame = frame[[h for h in frame.columns
+                   if not (re.fullmatch(r"Unnamed: \d+", h) and not any(str(v).strip() for v in frame[h].tolist()))]]
     headers = list(frame.columns)
     reading = CsvReading(file=str(path), encoding=encoding, delimiter=delimiter)
     d = dialects()
