@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -161,7 +162,12 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     """Read and validate the staff CSV. Raises StaffError only when the file as a whole is unusable.
     `extra_aliases`: the policy's [columns]; `values`: its [values] tables."""
     raw = _read_bytes(path)
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise StaffError(f"{path}: is an Excel workbook, not a CSV file; save it as 'CSV UTF-8' (or 'Unicode text')")
     text, encoding = decode_csv(raw, str(path))
+    head = text[:2000]
+    if sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\r\n") > len(head) // 20:
+        raise StaffError(f"{path}: does not look like a CSV text file (it holds binary data)")
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
     hint = re.match(r"\ufeff?sep=(.)\r?\n", text)  # Excel's "sep=;" first line names the delimiter
@@ -191,8 +197,8 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     if len(canonical) and _is_label_row(canonical.iloc[0], reading):
         canonical = canonical.iloc[1:]
         reading.label_row = True
-    reading.rows = len(canonical)
-    if reading.rows == 0 and not bad_lines:
+    reading.rows = len(canonical) + len(bad_lines)
+    if reading.rows == 0:
         raise StaffError(f"{path}: the staff CSV has a header row but no people in it; export it again with the staff rows")
     table = _validate_rows(canonical, {}, as_of or date.today(), values, first_row=3 if reading.label_row else 2)
     table.column_map = {h: c for c, hs in reading.used.items() for h in hs}
@@ -212,8 +218,10 @@ def _parse_csv(text: str, delimiter: str, path: Path) -> tuple[pd.DataFrame, lis
     options: dict[str, Any] = dict(sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True,
                                    quoting=csv.QUOTE_MINIMAL, index_col=False)
     try:
-        return pd.read_csv(io.StringIO(text), engine="c", on_bad_lines="error", **options).fillna(""), []
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError):
+        with warnings.catch_warnings():  # it warns, and drops fields, where a line is too long
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), engine="c", on_bad_lines="error", **options).fillna(""), []
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, csv.Error, ValueError):
         pass
     bad_lines: list[list[str]] = []
     try:

@@ -273,3 +273,16 @@ def test_microsoft_365_spelling_of_entra_headers(tmp_path):
                                    "87d3,Alex Wilber,AlexW@contoso.com,Marketing Assistant,False\n"))
     assert t.reading.used["employee_id"] == ["Object ID"] and t.reading.used["email"] == ["User principal name"]
     assert list(t.frame["email"]) == ["AdeleV@contoso.com"] and list(t.leavers["employee_id"]) == ["87d3"]
+
+
+@pytest.mark.parametrize("raw, needle", [(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "Excel workbook"),
+                                         (bytes(range(1, 32)) * 20, "binary data")])
+def test_a_workbook_or_binary_file_says_what_it_is(tmp_path, raw, needle):
+    path = tmp_path / "staff.csv"
+    path.write_bytes(raw)
+    with pytest.raises(StaffError, match=needle):
+        read_staff(path)
+
+
+def test_our_own_column_names_are_no_hr_system(tmp_path):
+    assert read_staff(write(tmp_path, CANONICAL + "E1,Ann,,,,,,,,\n")).reading.system is None
