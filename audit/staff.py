@@ -165,8 +165,8 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise StaffError(f"{path}: is an Excel workbook, not a CSV file; save it as 'CSV UTF-8' (or 'Unicode text')")
     text, encoding = decode_csv(raw, str(path))
-    head = text[:2000]
-    if sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\r\n") > len(head) // 20:
+    header = text.lstrip("\r\n").split("\n", 1)[0][:2000]
+    if any(ord(ch) < 32 and ch not in "\t\r" for ch in header):  # no export writes control codes in its header
         raise StaffError(f"{path}: does not look like a CSV text file (it holds binary data)")
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
