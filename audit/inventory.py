@@ -112,7 +112,8 @@ def scan_folder(root: Path, exclude: Path | None = None, named: set[str] | None 
             return
         dirs = [e for e in entries if e.is_dir(follow_symlinks=False)]
         others = [e for e in entries if not e.is_dir(follow_symlinks=False)]
-        stems = {e.name.lower() for e in others if looks_like_photo_by_name(e.name) and not formats.is_design(e.name)}
+        by_names = {e.name: looks_like_photo_by_name(e.name) for e in others}
+        stems = {e.name.lower() for e in others if by_names[e.name] and not formats.is_design(e.name)}
         stems |= {PurePosixPath(n).stem for n in stems}
         for e in others:
             name, real = e.name, prefix + e.name
@@ -122,7 +123,7 @@ def scan_folder(root: Path, exclude: Path | None = None, named: set[str] | None 
             if kind:
                 companions.setdefault(kind, []).append(rel)
                 continue
-            by_name = looks_like_photo_by_name(name)
+            by_name = by_names[name]
             if not wanted and (name.startswith(".") or by_name is False):
                 continue
             if e.is_symlink() and not _inside(root, Path(e.path)):
@@ -205,11 +206,12 @@ class _FileIndex:
         ids = [eid.lower()] if eid.lower() != email else []
         if eid.isdigit() and eid.lstrip("0") != eid:  # ADP's File Number 000123 -> 123.jpg
             ids.append(eid.lstrip("0"))
-        candidates = [("employee id", self.by_stem, i) for i in ids]
-        candidates += [("e-mail", self.by_stem, email),
-                       ("e-mail local part", self.by_stem, email.split("@")[0] if "@" in email else "")]
-        candidates += [("name", self.by_slug, slugify(n)) for n in names]
-        for label, index, key in candidates:
+        candidates = [("employee id", self.by_stem, lambda i=i: i) for i in ids]
+        candidates += [("e-mail", self.by_stem, lambda: email),
+                       ("e-mail local part", self.by_stem, lambda: email.split("@")[0] if "@" in email else "")]
+        candidates += [("name", self.by_slug, lambda n=n: slugify(n)) for n in names]
+        for label, index, make_key in candidates:  # keys made only as far as needed
+            key = make_key()
             hits = index.get(key, []) if key else []
             if hits:
                 return sorted(hits)[0], label
