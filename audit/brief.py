@@ -83,7 +83,7 @@ def brief_data(photos: pd.DataFrame, policy: Any, title: str = "") -> dict[str, 
     L, a, b = hv("backdrop_L"), hv("backdrop_a"), hv("backdrop_b")
     backdrop = None
     if None not in (L, a, b):
-        from .features.look import lab_to_hex
+        from .features.colour import lab_to_hex
 
         backdrop = {"hex": lab_to_hex(L, a, b), "name": colour_name(L, a, b),
                     "lab": [round(L, 1), round(a, 1), round(b, 1)],

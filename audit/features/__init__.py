@@ -1,35 +1,52 @@
 """Per-photo features: one flat row of measured values per photo, nothing about rules.
 
 Each extractor is a function `Decoded -> dict` of JSON-safe scalars (str, int, float, bool,
-None). Add a measure by writing a module with such a function and listing it in `EXTRACTORS`.
+None). Add a measure by writing a module with such a function and listing it in `_EXTRACTORS`.
 Checks read these columns; they never open an image.
+
+The extractor modules (OpenCV, SciPy, imagehash) are imported on first use, not with this
+package: a warm re-run, answered by the cache, never pays for them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import cv2
-
-from ..cache import FeatureCache, file_sha256, worker_cache
-from . import face, forensic, hashes, look, metadata, provenance, tone
+from ..cache import FeatureCache, worker_cache
 from .decode import DecodeError, Decoded, decode
 
 Extractor = Callable[[Decoded], dict[str, Any]]
 
-EXTRACTORS: list[tuple[str, Extractor]] = [
-    ("metadata", metadata.extract),
-    ("provenance", provenance.extract),
-    ("hashes", hashes.extract),
-    ("tone", tone.extract),
-    ("forensic", forensic.extract),
-    ("face", face.extract),
-    ("look", look.extract),  # after face: reuses its detection
+# (name, module): each module's `extract`, run in this order.
+_EXTRACTORS = [
+    ("metadata", "metadata"),
+    ("provenance", "provenance"),
+    ("hashes", "hashes"),
+    ("tone", "tone"),
+    ("forensic", "forensic"),
+    ("face", "face"),
+    ("look", "look"),  # after face: reuses its detection
 ]
+_loaded: list[tuple[str, Extractor]] = []
+
+
+def extractors() -> list[tuple[str, Extractor]]:
+    """The extractors, importing their modules on the first call."""
+    if not _loaded:
+        _loaded.extend((name, importlib.import_module(f".{mod}", __name__).extract) for name, mod in _EXTRACTORS)
+    return _loaded
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXTRACTORS":  # the list, for callers that iterate it
+        return extractors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
 FEATURE_VERSION = 8
@@ -52,16 +69,20 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         row["error"] = "empty file (0 bytes)"
         return row
     try:
-        row["sha256"] = file_sha256(path)
+        # Read once: the same bytes are hashed for the cache and decoded (a photo is a few MB;
+        # a worker holds one at a time). The size guard of the decoder still applies.
+        data = path.read_bytes()
     except OSError as exc:
         row["error"] = f"cannot read file: {exc.strerror or exc}"
         return row
+    row["sha256"] = hashlib.sha256(data).hexdigest()
     if cache:
         cached = worker_cache(*cache).get(row["sha256"])
         if cached is not None:
             return cached | {"file": file}
     try:
-        decoded = decode(path, file)
+        decoded = decode(path, file, data)
+        del data
         decoded.options = dict(options or {})
     except DecodeError as exc:
         row["error"] = str(exc)
@@ -70,7 +91,7 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         row["error"] = f"cannot decode: {type(exc).__name__}: {exc}"
         return row
     problems = []
-    for name, extractor in EXTRACTORS:
+    for name, extractor in extractors():
         try:
             row.update(extractor(decoded))
         except Exception as exc:  # one broken measure leaves the others
@@ -124,6 +145,9 @@ def extract_all(
         for t in tasks:
             done(_extract_star(t))
     else:
+        import cv2
+
+        extractors()  # imported once here, before the workers fork, instead of once in each
         own = executor is None
         # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
         # pool on top of them only adds contention. Set in this process before the workers fork
