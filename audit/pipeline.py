@@ -57,6 +57,7 @@ class AuditResult:
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
     input: dict[str, Any] | None = None  # what was read (audit.input_summary), for every output
+    thumbnails: dict[str, bytes] = field(default_factory=dict, repr=False)  # file -> the report's JPEG thumbnail
     _summary: dict[str, Any] | None = field(default=None, repr=False)
     _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -137,13 +138,18 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     if on_start:
         on_start(len(files))
     cache = FeatureCache.open(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
+    thumbnails: dict[str, bytes] = {}
     try:
         rows = extract_all(inventory.root, [inventory.disk_name(f) for f in files], jobs=config.jobs,
-                           executor=config.executor, progress=progress, options=config.options, cache=cache)
+                           executor=config.executor, progress=progress, options=config.options, cache=cache,
+                           thumbnails=thumbnails)
     finally:
         if cache:
             cache.close()
-    rows = _shown_names(rows, inventory) if inventory.on_disk else rows
+    if inventory.on_disk:
+        rows = _shown_names(rows, inventory)
+        shown_name = {disk: name for name, disk in inventory.on_disk.items()}
+        thumbnails = {shown_name.get(f, f): t for f, t in thumbnails.items()}
     photos, style, findings = assess(inventory, rows, policy, config.as_of)
     log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
@@ -154,7 +160,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
                      findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary(), input=read.summary)
+                       style_summary=style.summary(), input=read.summary,
+                       thumbnails=thumbnails)
 
 
 def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[str, Any]]:

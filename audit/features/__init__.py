@@ -52,12 +52,16 @@ def __getattr__(name: str) -> Any:
 FEATURE_VERSION = 8
 
 
+THUMBNAIL_KEY = "_thumbnail"  # not a feature: taken off the row by extract_all
+
+
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
-                cache: tuple[str, str] | None = None) -> dict[str, Any]:
+                cache: tuple[str, str] | None = None, thumbnail: bool = False) -> dict[str, Any]:
     """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`.
 
     `cache` is (cache folder, options digest): a photo whose bytes were measured before, under
-    any name, is answered from the cache without decoding."""
+    any name, is answered from the cache without decoding. `thumbnail`: also return the report's
+    thumbnail (JPEG bytes) under THUMBNAIL_KEY, made from the pixels already decoded."""
     path = Path(root) / file
     row: dict[str, Any] = {"file": file, "error": None, "feature_errors": None}
     try:
@@ -97,6 +101,13 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         except Exception as exc:  # one broken measure leaves the others
             problems.append(f"{name}: {type(exc).__name__}: {exc}")
     row["feature_errors"] = "; ".join(problems) or None
+    if thumbnail:
+        from .thumbnail import jpeg
+
+        try:
+            row[THUMBNAIL_KEY] = jpeg(decoded)
+        except Exception:  # no thumbnail is not a finding; the report draws a placeholder
+            pass
     return row
 
 
@@ -116,9 +127,12 @@ def extract_all(
     progress: Callable[[int], None] | None = None,
     options: dict[str, Any] | None = None,
     cache: FeatureCache | None = None,
+    thumbnails: dict[str, bytes] | None = None,
 ) -> list[dict[str, Any]]:
     """Feature rows for `files`, in the order given. Cached rows are reused without reading
-    the photo; the rest run on `executor`, or on `jobs` worker processes."""
+    the photo; the rest run on `executor`, or on `jobs` worker processes. `thumbnails`, when
+    given, is filled with each readable photo's report thumbnail (file -> JPEG bytes), made by
+    the workers or kept in the cache, so the report need not decode the photos again."""
     files = list(files)
     rows: dict[str, dict[str, Any]] = {}
     todo = []
@@ -127,20 +141,28 @@ def extract_all(
         cached = cache.get(sha) if cache and sha else None
         if cached is not None:
             rows[f] = cached | {"file": f}
+            thumb = cache.thumbnail(sha) if thumbnails is not None else None
+            if thumb is not None:
+                thumbnails[f] = thumb  # type: ignore[index]
             if progress:
                 progress(1)
         else:
             todo.append(f)
 
     def done(row: dict[str, Any]) -> None:
+        thumb = row.pop(THUMBNAIL_KEY, None)
         rows[row["file"]] = row
         if cache and row.get("sha256"):
-            cache.put(root / row["file"], row["sha256"], row)
+            cache.put(root / row["file"], row["sha256"], row, thumb)
+            if thumb is None and thumbnails is not None:  # same bytes measured before, under another name
+                thumb = cache.thumbnail(row["sha256"])
+        if thumb is not None and thumbnails is not None:
+            thumbnails[row["file"]] = thumb
         if progress:
             progress(1)
 
     where = (str(cache.directory), cache.digest) if cache else None
-    tasks = [(str(root), f, options, where) for f in todo]
+    tasks = [(str(root), f, options, where, thumbnails is not None) for f in todo]
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             done(_extract_star(t))

@@ -33,13 +33,13 @@ from PIL import Image, ImageOps
 
 from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
+from ..features.thumbnail import THUMB_QUALITY, THUMB_SIZE
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
 from ..input_summary import public
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 
-THUMB_SIZE = 128
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
@@ -97,17 +97,28 @@ def thumbnail_data_url(root: Path, file: str, size: int = THUMB_SIZE) -> str | N
         return None
     img.thumbnail((size, size), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=72, optimize=True)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    img.save(buf, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return _jpeg_url(buf.getvalue())
 
 
-def thumbnails_for(root: Path, files: list[str], jobs: int = 1) -> dict[str, str | None]:
-    """Thumbnails of `files`, decoded on `jobs` threads (Pillow releases the GIL while decoding)."""
+def _jpeg_url(data: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnails_for(root: Path, files: list[str], jobs: int = 1,
+                   made: dict[str, bytes] | None = None) -> dict[str, str | None]:
+    """Thumbnails of `files` as data: URLs: those the audit `made` while measuring the photos as
+    they are, the rest decoded on `jobs` threads (Pillow releases the GIL while decoding)."""
     files = list(dict.fromkeys(files))
+    made = made or {}
+    ready = {f: _jpeg_url(made[f]) for f in files if f in made}
+    files = [f for f in files if f not in ready]
+    if not files:
+        return ready
     if jobs <= 1 or len(files) < 8:
-        return {f: thumbnail_data_url(root, f) for f in files}
+        return ready | {f: thumbnail_data_url(root, f) for f in files}
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        return dict(zip(files, ex.map(lambda f: thumbnail_data_url(root, f), files)))
+        return ready | dict(zip(files, ex.map(lambda f: thumbnail_data_url(root, f), files)))
 
 
 def logo_data_url(path: Path) -> str:
@@ -432,7 +443,8 @@ def build_context(result: AuditResult, history: History | None = None, options: 
     if thumbnails:
         shown = people if full else {id(x): x for x in sheet_pdf + detail_pdf}.values()
         wanted = [x["file"] for x in shown if x["readable"]]
-        thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs))
+        thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs),
+                                made=getattr(result, "thumbnails", None))
     for x in people:
         x["thumb"] = thumbs.get(x["file"]) if x["file"] else None
 
