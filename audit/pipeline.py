@@ -122,10 +122,13 @@ class AuditResult:
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
               on_start: Callable[[int], None] | None = None,
-              on_input: Callable[[dict[str, Any]], None] | None = None) -> AuditResult:
+              on_input: Callable[[dict[str, Any]], None] | None = None,
+              on_stage: Callable[[str, int], None] | None = None) -> AuditResult:
     """Run the whole audit. Raises PolicyError, StaffError or InventoryError for unusable input;
     everything else wrong with a photo or a row becomes a finding. `on_input` hears what was
-    read before any photo is decoded."""
+    read before any photo is decoded. Progress: `on_start(photos)`, `progress(1)` per photo,
+    `on_stage(name, count)` as the stages "measure" (photos to decode, after the cache) and
+    "check" (house style and rules) begin."""
     policy = config.policy or load_policy(config.policy_path)
     log.info("policy: %s", policy.source)
     read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir)
@@ -142,7 +145,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     try:
         rows = extract_all(inventory.root, [inventory.disk_name(f) for f in files], jobs=config.jobs,
                            executor=config.executor, progress=progress, options=config.options, cache=cache,
-                           thumbnails=thumbnails)
+                           thumbnails=thumbnails,
+                           on_measure=(lambda k: on_stage("measure", k)) if on_stage else None)
     finally:
         if cache:
             cache.close()
@@ -150,6 +154,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
         rows = _shown_names(rows, inventory)
         shown_name = {disk: name for name, disk in inventory.on_disk.items()}
         thumbnails = {shown_name.get(f, f): t for f, t in thumbnails.items()}
+    if on_stage:
+        on_stage("check", len(files))
     photos, style, findings = assess(inventory, rows, policy, config.as_of)
     log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);

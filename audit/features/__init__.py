@@ -128,11 +128,13 @@ def extract_all(
     options: dict[str, Any] | None = None,
     cache: FeatureCache | None = None,
     thumbnails: dict[str, bytes] | None = None,
+    on_measure: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Feature rows for `files`, in the order given. Cached rows are reused without reading
     the photo; the rest run on `executor`, or on `jobs` worker processes. `thumbnails`, when
     given, is filled with each readable photo's report thumbnail (file -> JPEG bytes), made by
-    the workers or kept in the cache, so the report need not decode the photos again."""
+    the workers or kept in the cache, so the report need not decode the photos again.
+    `on_measure(k)` is called once the cache has answered, with the k photos left to decode."""
     files = list(files)
     rows: dict[str, dict[str, Any]] = {}
     todo = []
@@ -163,6 +165,8 @@ def extract_all(
 
     where = (str(cache.directory), cache.digest) if cache else None
     tasks = [(str(root), f, options, where, thumbnails is not None) for f in todo]
+    if on_measure:
+        on_measure(len(tasks))
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             done(_extract_star(t))
