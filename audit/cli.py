@@ -96,7 +96,8 @@ class _Progress:
     """Progress on stderr, only when stderr is a terminal: a bar for each stage that takes time
     (measuring the photos, checking the set, drawing the report), so the screen never sits at
     100% while work goes on. The time left is measured, not guessed: for the photos, from the
-    rate since measuring began (photos the cache answers are counted at once, not as speed);
+    rate since the first photo came back (photos the cache answers are counted at once, not as
+    speed, and the workers' start-up is left out);
     for the drawing, from the parts drawn so far, each weighted by its usual share of the
     drawing time (measured by bench/bench.py on 300 camera photos)."""
 
@@ -107,6 +108,7 @@ class _Progress:
         self.tty = enabled and sys.stderr.isatty()
         self.started = 0.0
         self.done = self.left_from = 0
+        self.first: tuple[float, int] | None = None  # (time, photos) at the first measured photo
         self.parts: list[str] = []
 
     def _open(self, label: str, length: int) -> None:
@@ -117,11 +119,11 @@ class _Progress:
                                          item_show_func=lambda text: text)
             self.bar.__enter__()
 
-    def _left(self, fraction_done: float, fraction_left: float) -> str | None:
+    def _left(self, fraction_done: float) -> str | None:
         spent = time.monotonic() - self.started
         if fraction_done <= 0 or spent < 0.5:
             return None
-        return f"about {_duration(spent / fraction_done * fraction_left)} left"
+        return f"about {_duration(spent / fraction_done * (1 - fraction_done))} left"
 
     def start(self, total: int) -> None:
         """The photo stage begins with `total` photos."""
@@ -132,20 +134,32 @@ class _Progress:
         """A stage of the audit begins: "measure" (`count` photos the cache cannot answer) or
         "check" (house style and rules over `count` photos)."""
         if name == "measure":
-            self.started, self.left_from = time.monotonic(), self.done
+            self.left_from, self.first = self.done, None
         elif name == "check":
             self._open("Checking the set", 1)
 
     def step(self, n: int) -> None:
         self.done += n
-        if self.bar:
-            measured = self.done - self.left_from
-            todo = self.bar.length - self.left_from
-            self.bar.update(n, self._left(measured / todo, 1 - measured / todo) if todo else None)
+        if not self.bar:
+            return
+        measured, todo = self.done - self.left_from, self.bar.length - self.left_from
+        left = None
+        if measured > 0 and self.first is None:
+            # The first photo back also carries the workers' start-up: time the rest from here.
+            self.first = (time.monotonic(), measured)
+        elif self.first is not None:
+            t0, m0 = self.first
+            spent = time.monotonic() - t0
+            if spent < 0.05:  # the same batch as the first photo (workers return several at once)
+                self.first = (t0, measured)
+            elif spent >= 0.5:
+                left = f"about {_duration(spent / (measured - m0) * (todo - measured))} left"
+        self.bar.update(n, left)
 
-    def drawing(self, parts: list[str]) -> None:
-        """Writing the outputs begins; `parts` are the parts write_outputs will report."""
-        self.parts = [p for p in parts if p in self.DRAWING_PARTS]
+    def drawing(self, formats: list[str]) -> None:
+        """Writing `formats` begins (the parts in the order write_outputs draws them)."""
+        wanted = set(formats) | ({"report"} if {"html", "pdf"} & set(formats) else set())
+        self.parts = [p for p in self.DRAWING_PARTS if p in wanted]
         self._open("Drawing the report" if {"html", "pdf"} & set(self.parts) else "Writing the outputs", 100)
 
     def part(self, name: str) -> None:
@@ -154,7 +168,7 @@ class _Progress:
             return
         total = sum(self.DRAWING_PARTS[p] for p in self.parts)
         done = sum(self.DRAWING_PARTS[p] for p in self.parts[: self.parts.index(name)]) / total
-        self.bar.update(round(100 * done) - self.bar.pos, self._left(done, 1 - done) or name)
+        self.bar.update(round(100 * done) - self.bar.pos, self._left(done) or name)
 
     def close(self, finished: bool = False) -> None:
         """End the current bar; `finished` fills it first (not when an error stops the run)."""

@@ -2,6 +2,7 @@
 comes from measured work (a fake clock here, so nothing depends on the machine's speed)."""
 
 import io
+import re
 
 from audit import cli as cli_module
 from audit.cli import _Progress, cli
@@ -32,10 +33,13 @@ def test_time_left_counts_only_measured_photos(monkeypatch):
     p.start(10)
     p.step(4)  # four answered by the cache at once: no speed to learn from
     p.stage("measure", 6)
-    clock.now += 3.0
-    p.step(3)  # three of six decoded in 3 s: three more take about 3 s
-    assert "about 3 s left" in screen.getvalue()
-    assert "left" not in screen.getvalue().split("about 3 s left")[0]
+    clock.now += 5.0
+    p.step(1)  # the first photo back carries the workers' start-up: no speed from it
+    p.step(1)  # ...nor from the photos returned with it
+    clock.now += 2.0
+    p.step(2)  # two more in 2 s: the last two take about 2 s
+    assert "about 2 s left" in screen.getvalue()
+    assert "left" not in screen.getvalue().split("about 2 s left")[0]
 
 
 def test_drawing_has_its_own_bar_and_time_left_from_parts_done(monkeypatch):
@@ -43,14 +47,16 @@ def test_drawing_has_its_own_bar_and_time_left_from_parts_done(monkeypatch):
     p.start(2)
     p.step(2)
     p.stage("check", 2)
-    p.drawing(["json", "pdf"])
+    p.drawing(["pdf", "json"])  # drawn in write_outputs' order: json, then the report's context, then pdf
     p.part("json")
+    p.part("report")
     clock.now += 1.0
-    p.part("pdf")  # json is 1/73 of json + pdf by the weights: 1 s spent, about 72 s to go
+    p.part("pdf")  # json + context are 0.19 of 0.91 by the weights: 1 s spent, about 4 s to go
     p.close(finished=True)
     out = screen.getvalue()
     assert out.index("Measuring photos") < out.index("Checking the set") < out.index("Drawing the report")
-    assert "about 72 s left" in out
+    assert "about 4 s left" in out
+    assert not re.search(r"-\d+%", out)  # the bar never runs backwards
 
 
 def test_a_run_shows_every_stage_on_a_terminal(make_portfolio, tmp_path, monkeypatch):
