@@ -55,6 +55,11 @@ FEATURE_VERSION = 8
 THUMBNAIL_KEY = "_thumbnail"  # not a feature: taken off the row by extract_all
 
 
+def read_photo(path: Path) -> bytes:
+    """The whole file, read once: its bytes are both hashed for the cache and decoded."""
+    return path.read_bytes()
+
+
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
                 cache: tuple[str, str] | None = None, thumbnail: bool = False) -> dict[str, Any]:
     """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`.
@@ -73,9 +78,8 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         row["error"] = "empty file (0 bytes)"
         return row
     try:
-        # Read once: the same bytes are hashed for the cache and decoded (a photo is a few MB;
-        # a worker holds one at a time). The size guard of the decoder still applies.
-        data = path.read_bytes()
+        # A photo is a few MB and a worker holds one at a time; the decoder's size guard still applies.
+        data = read_photo(path)
     except OSError as exc:
         row["error"] = f"cannot read file: {exc.strerror or exc}"
         return row
