@@ -19,7 +19,7 @@ rewrites `evaluation` in the model file updates them all.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -151,6 +151,9 @@ class DetectorFigures:
     n_ai: int | None = None
     n_real: int | None = None
     text: str | None = None  # the model file's own one-paragraph summary
+    # share flagged at the threshold per kind of AI source ("app", "diffusion", "gan"), each
+    # source left out of training: what a reviewer can expect from a generator it has not seen
+    unseen_by_kind: dict[str, float] = field(default_factory=dict)
 
     def applies(self, threshold: float) -> bool:
         """True when the figures were measured at the threshold the audit uses."""
@@ -213,4 +216,6 @@ def detector_figures() -> DetectorFigures:
         auroc=_float(head.get("known_generators_auroc_laundered")),
         n_ai=None if n_ai is None else int(n_ai), n_real=None if n_real is None else int(n_real),
         text=head.get("text") if isinstance(head.get("text"), str) else None,
+        unseen_by_kind={kind: rate for kind, entry in (head.get("unseen_by_kind_laundered") or {}).items()
+                        if (rate := _float(_get(entry, "flagged_at_threshold"))) is not None},
     )

@@ -314,7 +314,8 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
         extra["style_summary"] = style
     return dataclasses.replace(result, inventory=inventory, photos=photos, findings=findings,
                                recommendations=recs, budget=copy.deepcopy(result.budget),
-                               _photo_records=None, **extra)  # never the real names' records
+                               _photo_records=None, thumbnails={},  # never the real names' records, nor faces
+                               **extra)
 
 
 def policy_key_path(policy: Any) -> Path | None:

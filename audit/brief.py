@@ -83,7 +83,7 @@ def brief_data(photos: pd.DataFrame, policy: Any, title: str = "") -> dict[str, 
     L, a, b = hv("backdrop_L"), hv("backdrop_a"), hv("backdrop_b")
     backdrop = None
     if None not in (L, a, b):
-        from .features.look import lab_to_hex
+        from .features.colour import lab_to_hex
 
         backdrop = {"hex": lab_to_hex(L, a, b), "name": colour_name(L, a, b),
                     "lab": [round(L, 1), round(a, 1), round(b, 1)],
@@ -258,13 +258,14 @@ def parse_formats(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 def write_brief(portfolio: Path, staff_csv: Path | None = None, out_dir: Path = Path("brief"),
-                formats: str | tuple[str, ...] = BRIEF_FORMATS, policy_path: Path | None = None,
+                formats: str | tuple[str, ...] = BRIEF_FORMATS, policy: Any = None,
                 jobs: int = 1) -> list[Path]:
-    """Measure `portfolio`, and write brief.md / brief.pdf into `out_dir`. Returns the paths."""
-    from .policy import load_policy
+    """Measure `portfolio`, and write brief.md / brief.pdf into `out_dir`. Returns the paths.
+    `policy`: a loaded Policy, or a policy file's path (None: the default policy)."""
+    from .policy import Policy, load_policy
 
     fmts = parse_formats(formats)
-    policy = load_policy(policy_path)
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
     photos = collect_features(Path(portfolio), staff_csv, jobs=jobs, policy=policy)
     title = "House-style brief" + (f" — {policy['organisation']['name']}" if policy["organisation"]["name"] else "")
     d = brief_data(photos, policy, title=title)

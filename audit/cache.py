@@ -5,9 +5,12 @@ model and the run options that change features (a user's AI model). A second tab
 which content hash a path had at a given (size, mtime, inode), so a warm re-run does not even
 read unchanged files; a changed file, or new feature code or model, misses exactly where it must.
 
-The cache holds measurements of photos, not the photos: no pixels, no names. It is disposable:
-a damaged database is moved aside and a new one started, an unusable folder is skipped, each
-with one warning (the `audit` logger); neither stops an audit, which then measures afresh.
+The cache holds measurements of photos and, for the report's contact sheet, the same 128 px
+thumbnail the report embeds (so drawing a report after a warm run decodes no photo); never the
+photos themselves, and no names (paths only in the stat index, to skip unchanged files). It is
+disposable: a damaged database is moved aside and a new one started, an unusable folder is
+skipped, each with one warning (the `audit` logger); neither stops an audit, which then
+measures afresh.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ DB_NAME = "features.sqlite3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS features (key TEXT PRIMARY KEY, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stat_index (path TEXT PRIMARY KEY, stat TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS thumbnails (key TEXT PRIMARY KEY, jpeg BLOB NOT NULL);
 """
+THUMBNAIL_VERSION = 1  # bump when the thumbnail's size or encoding changes
 
 
 def default_cache_dir() -> Path:
@@ -151,13 +156,26 @@ class FeatureCache:
             self._failed(exc)
             return None
 
-    def put(self, path: Path, sha256: str, features: dict[str, Any]) -> None:
-        """Store a row (committed by `close`, in one transaction for the whole run)."""
+    def thumbnail(self, sha256: str) -> bytes | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT jpeg FROM thumbnails WHERE key = ?", (f"{sha256}:{THUMBNAIL_VERSION}",)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        return bytes(row[0]) if row else None
+
+    def put(self, path: Path, sha256: str, features: dict[str, Any], thumbnail: bytes | None = None) -> None:
+        """Store a row and its thumbnail (committed by `close`, in one transaction for the whole run)."""
         if self.db is None:
             return
         try:
             self.db.execute("INSERT OR REPLACE INTO features VALUES (?, ?)",
                             (f"{sha256}:{self.digest}", json.dumps(plain(features))))
+            if thumbnail is not None:
+                self.db.execute("INSERT OR REPLACE INTO thumbnails VALUES (?, ?)",
+                                (f"{sha256}:{THUMBNAIL_VERSION}", thumbnail))
             sig = stat_signature(path)
             if sig:
                 self.db.execute("INSERT OR REPLACE INTO stat_index VALUES (?, ?, ?)", (_path_key(path), sig, sha256))

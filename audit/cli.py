@@ -5,8 +5,10 @@ an input error is one line and exit 2, anything unexpected one line, a saved tra
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
+import time
 import traceback
 from datetime import date, datetime
 from pathlib import Path
@@ -58,6 +60,9 @@ class _Commands(click.Group):
             raise _Failure(" ".join(str(exc).split())) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader of a pipe (`| head`) has had enough: not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_OK)
         except Exception as exc:  # a bug: say so in one line, keep the details in a file
             path = save_traceback(exc)
             where = f"the traceback is in {path}" if path else "no traceback could be saved"
@@ -88,24 +93,95 @@ def _parse_date(value: str | None) -> date:
 
 
 class _Progress:
-    """A progress bar on stderr for the photo stage, only when stderr is a terminal."""
+    """Progress on stderr, only when stderr is a terminal: a bar for each stage that takes time
+    (measuring the photos, checking the set, drawing the report), so the screen never sits at
+    100% while work goes on. The time left is measured, not guessed: for the photos, from the
+    rate since the first photo came back (photos the cache answers are counted at once, not as
+    speed, and the workers' start-up is left out);
+    for the drawing, from the parts drawn so far, each weighted by its usual share of the
+    drawing time (measured by bench/bench.py on 300 camera photos)."""
 
-    def __init__(self) -> None:
+    DRAWING_PARTS = {"json": 0.01, "csv": 0.01, "report": 0.18, "html": 0.08, "pdf": 0.72}
+
+    def __init__(self, enabled: bool = True) -> None:
         self.bar = None
+        self.tty = enabled and sys.stderr.isatty()
+        self.started = 0.0
+        self.done = self.left_from = 0
+        self.first: tuple[float, int] | None = None  # (time, photos) at the first measured photo
+        self.parts: list[str] = []
 
-    def start(self, total: int) -> None:
-        if sys.stderr.isatty() and total:
-            self.bar = click.progressbar(length=total, label="Auditing photos", file=sys.stderr)
+    def _open(self, label: str, length: int) -> None:
+        self.close(finished=True)
+        self.started = time.monotonic()
+        if self.tty and length:
+            self.bar = click.progressbar(length=length, label=label, file=sys.stderr, show_eta=False,
+                                         item_show_func=lambda text: text)
             self.bar.__enter__()
 
-    def step(self, n: int) -> None:
-        if self.bar:
-            self.bar.update(n)
+    def _left(self, fraction_done: float) -> str | None:
+        spent = time.monotonic() - self.started
+        if fraction_done <= 0 or spent < 0.5:
+            return None
+        return f"about {_duration(spent / fraction_done * (1 - fraction_done))} left"
 
-    def close(self) -> None:
+    def start(self, total: int) -> None:
+        """The photo stage begins with `total` photos."""
+        self.done = self.left_from = 0
+        self._open("Measuring photos", total)
+
+    def stage(self, name: str, count: int) -> None:
+        """A stage of the audit begins: "measure" (`count` photos the cache cannot answer) or
+        "check" (house style and rules over `count` photos)."""
+        if name == "measure":
+            self.left_from, self.first = self.done, None
+        elif name == "check":
+            self._open("Checking the set", 1)
+
+    def step(self, n: int) -> None:
+        self.done += n
+        if not self.bar:
+            return
+        measured, todo = self.done - self.left_from, self.bar.length - self.left_from
+        left = None
+        if measured > 0 and self.first is None:
+            # The first photo back also carries the workers' start-up: time the rest from here.
+            self.first = (time.monotonic(), measured)
+        elif self.first is not None:
+            t0, m0 = self.first
+            spent = time.monotonic() - t0
+            if spent < 0.05:  # the same batch as the first photo (workers return several at once)
+                self.first = (t0, measured)
+            elif spent >= 0.5:
+                left = f"about {_duration(spent / (measured - m0) * (todo - measured))} left"
+        self.bar.update(n, left)
+
+    def drawing(self, formats: list[str]) -> None:
+        """Writing `formats` begins (the parts in the order write_outputs draws them)."""
+        wanted = set(formats) | ({"report"} if {"html", "pdf"} & set(formats) else set())
+        self.parts = [p for p in self.DRAWING_PARTS if p in wanted]
+        self._open("Drawing the report" if {"html", "pdf"} & set(self.parts) else "Writing the outputs", 100)
+
+    def part(self, name: str) -> None:
+        """write_outputs starts drawing part `name`: the bar moves past the parts before it."""
+        if not self.bar or name not in self.parts:
+            return
+        total = sum(self.DRAWING_PARTS[p] for p in self.parts)
+        done = sum(self.DRAWING_PARTS[p] for p in self.parts[: self.parts.index(name)]) / total
+        self.bar.update(round(100 * done) - self.bar.pos, self._left(done) or name)
+
+    def close(self, finished: bool = False) -> None:
+        """End the current bar; `finished` fills it first (not when an error stops the run)."""
         if self.bar:
+            if finished:
+                self.bar.update(self.bar.length - self.bar.pos)
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,10 +193,12 @@ def cli() -> None:
 
 
 class _WarningLine(logging.Handler):
-    """The core's warnings (the `audit` logger) as one line each on stderr."""
+    """The core's warnings (and, with --verbose, its progress notes) from the `audit` logger,
+    one line each on stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"headshot-audit: warning: {' '.join(record.getMessage().split())}", err=True)
+        kind = "warning: " if record.levelno >= logging.WARNING else ""
+        click.echo(f"headshot-audit: {kind}{' '.join(record.getMessage().split())}", err=True)
 
 
 def _show_warnings(level: int = logging.WARNING) -> None:
@@ -131,10 +209,56 @@ def _show_warnings(level: int = logging.WARNING) -> None:
         log.addHandler(_WarningLine())
 
 
+def _policy_options(fn: Any) -> Any:
+    fn = click.option("--isolated", is_flag=True,
+                      help="Do not look for headshot-audit.toml or a pyproject.toml: the default policy "
+                           "(or --policy) only.")(fn)
+    return click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Policy TOML file (a copy of rules/default.toml with your changes). Default: "
+                             "PORTFOLIO/headshot-audit.toml, else [tool.headshot-audit] in the pyproject.toml of "
+                             "the current folder or a parent, else the built-in defaults.")(fn)
+
+
+def _selection_options(fn: Any) -> Any:
+    what = "by code (ROL001), prefix (STL) or category (consistency); comma-separated or repeated"
+    fn = click.option("--ignore", multiple=True, metavar="RULES", help=f"Switch these rules off, {what}.")(fn)
+    fn = click.option("--extend-select", multiple=True, metavar="RULES",
+                      help=f"Switch these rules on in addition to the policy's, {what}.")(fn)
+    return click.option("--select", multiple=True, metavar="RULES",
+                        help=f"Run only these rules (instead of those the policy switches on), {what}.")(fn)
+
+
+def _verbosity_options(fn: Any) -> Any:
+    fn = click.option("-v", "--verbose", is_flag=True, help="Also say what the run is doing (on stderr).")(fn)
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(fn)
+
+
+def _verbosity(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other; give one")
+    _show_warnings(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def _policy(portfolio: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...] = (),
+            extend_select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Any:
+    """The run's policy: --policy, else the one found beside the work (unless --isolated), with
+    the command line's rule selection applied."""
+    from .policy import discover_policy, load_policy, select_rules
+
+    if policy_path is not None or isolated:
+        policy = load_policy(policy_path)
+    else:
+        policy = discover_policy(portfolio, Path.cwd())
+    return select_rules(policy, _split(select) if select else None, _split(extend_select), _split(ignore))
+
+
 def _input_arguments(command: Any) -> Any:
-    """PORTFOLIO, --staff and --policy: what `run` and `inspect` read."""
-    command = click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-                           help="Policy TOML file (a copy of rules/default.toml with your changes).")(command)
+    """PORTFOLIO, --staff, --policy and --isolated: what `run` and `inspect` read."""
+    command = _policy_options(command)
     command = click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
                            help="Staff CSV. Default: PORTFOLIO/staff.csv.")(command)
     return click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))(command)
@@ -142,8 +266,12 @@ def _input_arguments(command: Any) -> Any:
 
 @cli.command()
 @_input_arguments
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("audit-report"),
-              show_default=True, help="Output folder (created if missing).")
+@_selection_options
+@_verbosity_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, allow_dash=True, path_type=Path),
+              default=Path("audit-report"), show_default=True,
+              help="Output folder (created if missing); '-' writes the one machine format given with --format "
+                   "(json: audit.json, csv: findings.csv) to stdout.")
 @click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
               help="Comma-separated outputs: pdf, html, json, csv.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date for photo ages. Default: today.")
@@ -179,33 +307,44 @@ def _input_arguments(command: Any) -> Any:
               help="Logo for the cover, PNG, JPEG or SVG (overrides [report] logo).")
 @click.option("--accent", default=None, metavar="#RRGGBB",
               help="Accent colour of the report (overrides [report] accent_color).")
-def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str,
+def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...],
+        extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
         sources_csv: Path | None, relearn_style: bool, anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
         accent: str | None) -> None:
-    """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report."""
+    """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
+
+    The summary (findings by severity, the most frequent rules, the first people in line, where
+    the report is) goes to stdout; progress and warnings go to stderr."""
     from .cache import default_cache_dir
+    from .console import summary_lines
     from .features import default_jobs
     from .history import load_history
     from .pipeline import AuditConfig, run_audit
     from .report.render import ReportError, ReportOptions, check_accent
-    from .report.write import write_outputs
+    from .report.write import STREAM_FORMATS, stream_output, write_outputs
 
+    _verbosity(quiet, verbose)
     fmt = _parse_formats(formats)
     if relearn_style and previous_path is None:
         raise click.BadParameter("only means something with --previous (the earlier audit whose house style is kept)",
                                  param_hint="'--relearn-style'")
+    to_stdout = str(out_dir) == "-"
+    if to_stdout and (len(fmt) != 1 or fmt[0] not in STREAM_FORMATS):
+        raise UsageError(f"--out - writes one machine format to stdout: give --format "
+                         f"{' or --format '.join(STREAM_FORMATS)} (got {','.join(fmt)})")
     if accent is not None:
         try:
             check_accent(accent, "--accent")
         except ReportError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint="'--accent'") from None
+    policy = _policy(portfolio, policy_path, isolated, select, extend_select, ignore)
     previous = load_history(previous_path) if previous_path else None
     options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
                             accent=accent, anonymize=anonymize)
-    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy_path=policy_path,
-                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=out_dir,
+    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy,
+                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=None if to_stdout else out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
                          options={"ai_model": str(ai_model.resolve())} if ai_model else {},
                          sources_csv=sources_csv)
@@ -213,25 +352,29 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_d
         from .history import kept_style
 
         config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
-    progress = _Progress()
+    progress = _Progress(enabled=not quiet)
     client = _connect(scheduler) if scheduler else None
     try:
         if client is not None:
             config.executor = client.get_executor()
-        result = run_audit(config, progress=progress.step, on_start=progress.start, on_input=_echo_input)
-        progress.close()
-        written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options)
+        result = run_audit(config, progress=progress.step, on_start=progress.start,
+                           on_input=None if quiet else _echo_input, on_stage=progress.stage)
+        if to_stdout:
+            progress.close(finished=True)
+            click.echo(stream_output(result, fmt[0], previous=previous, options=options), nl=False)
+            written = []
+        else:
+            progress.drawing(list(fmt))
+            written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options,
+                                    on_part=progress.part)
+            progress.close(finished=True)
     finally:
         progress.close()
         if client is not None:
             client.close()
-    s = result.summary()
-    sev = s["by_severity"]
-    click.echo(f"Audited {s['photos']} photos for {s['staff']} staff: {s['findings']} findings "
-               f"({sev['critical']} critical, {sev['high']} high, {sev['medium']} medium, {sev['low']} low, "
-               f"{sev['info']} info).", err=True)
-    for path in written:
-        click.echo(f"  wrote {path}", err=True)
+    if not quiet:
+        # stdout is the data when it is a pipe for --out -; the summary then goes to stderr
+        click.echo("\n".join(summary_lines(result, written)), err=to_stdout)
     worst = result.worst_severity()
     if fail_on and worst and severity_rank(worst) >= severity_rank(fail_on.lower()):
         click.get_current_context().exit(EXIT_FINDINGS)
@@ -246,13 +389,12 @@ def _echo_input(summary: dict) -> None:  # type: ignore[type-arg]
 
 @cli.command()
 @_input_arguments
-def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None) -> None:
+def inspect(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool) -> None:
     """Show how the staff CSV and the photo files are read (each header, leavers, how photos
     match people) without decoding any image: run it before the first audit."""
     from .input_summary import format_summary, read_input
-    from .policy import load_policy
 
-    read = read_input(portfolio, staff_csv, load_policy(policy_path), date.today())
+    read = read_input(portfolio, staff_csv, _policy(portfolio, policy_path, isolated), date.today())
     for line in format_summary(read.summary):
         click.echo(line)
 
@@ -269,17 +411,60 @@ def _connect(address: str):  # type: ignore[no-untyped-def]
 
 
 @cli.command()
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Show the rules as this policy file sets them.")
-def rules(policy_path: Path | None) -> None:
-    """List every rule: code, severity, category and what it checks."""
-    from .policy import load_policy
+@_policy_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: for reading; json: every rule's policy entry with its parameters, for tools.")
+def rules(policy_path: Path | None, isolated: bool, fmt: str) -> None:
+    """List every rule: code, severity, category, action, what it checks and its parameters, as
+    the policy in use sets them (found like `run` finds it, from the current folder)."""
+    import json
 
-    policy = load_policy(policy_path)
-    for code, r in sorted(policy.rules.items()):
-        state = "" if r.enabled else "  (disabled)"
-        click.echo(f"{code}  {r.severity:<8} {r.category:<11} {r.name}{state}")
-        click.echo(f"        {r.summary}")
+    from .checks import rule_record
+
+    policy = _policy(None, policy_path, isolated)
+    records = [rule_record(r) for _c, r in sorted(policy.rules.items())]
+    if fmt == "json":
+        click.echo(json.dumps({"policy": policy.source, "rules": records}, indent=1, ensure_ascii=False))
+        return
+    for r in records:
+        state = "" if r["enabled"] else "  (disabled)"
+        click.echo(f"{r['code']:<7} {r['severity']:<8} {r['category']:<12} {r['action']:<8} {r['name']}{state}")
+        click.echo(f"        {r['summary']}")
+        for name, param in r["params"].items():
+            click.echo(f"        {name} = {param['value']!r}  ({param['help']}; {param['valid']})")
+
+
+@cli.command()
+@click.argument("code")
+@_policy_options
+def explain(code: str, policy_path: Path | None, isolated: bool) -> None:
+    """Explain rule CODE (e.g. STL001, or its name stale-photo): what it checks, why it matters,
+    what to do, its severity, action and parameters in the policy in use."""
+    import difflib
+
+    from .checks import rule_record
+    from .recommend import ACTION_LABELS
+
+    policy = _policy(None, policy_path, isolated)
+    by_name = {r.name: c for c, r in policy.rules.items()}
+    found = code.strip().upper() if code.strip().upper() in policy.rules else by_name.get(code.strip().lower())
+    if found is None:
+        near = difflib.get_close_matches(code.strip().upper(), list(policy.rules), n=3) or \
+            difflib.get_close_matches(code.strip().lower(), list(by_name), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else "; `headshot-audit rules` lists them"
+        raise UsageError(f"no rule {code!r}{hint}")
+    r = rule_record(policy.rules[found])
+    lines = [f"{r['code']} {r['name']}" + ("" if r["enabled"] else " (disabled in this policy)"), "",
+             r["summary"], "", f"What to do: {r['recommendation']}", "",
+             f"Category:  {r['category']}", f"Severity:  {r['severity']}",
+             f"Action:    {r['action']} ({ACTION_LABELS[r['action']]})", f"Check:     {r['check']}"]
+    if r["params"]:
+        lines += ["", f"Parameters ([rules.{found}.params]):"]
+        lines += [f"  {n} = {p['value']!r}: {p['help']} ({p['valid']})" for n, p in r["params"].items()]
+    for table in r["tables"]:
+        lines += ["", f"Also reads the policy's [{table}] table (see rules/default.toml)."]
+    lines += ["", f"Policy: {policy.source}"]
+    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -305,20 +490,23 @@ def evaluate(folder: Path, launder: bool, as_json: bool, ai_model: Path | None) 
 @click.argument("portfolio", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--staff", "staff_csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Staff CSV: learn from each person's primary photo. Default: every photo in PORTFOLIO.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy TOML file (its [consistency] settings are used).")
+@_policy_options
+@_verbosity_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("brief"),
               show_default=True, help="Output folder (created if missing).")
 @click.option("--format", "formats", default="md,pdf", show_default=True, help="Comma-separated outputs: md, pdf.")
-def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, out_dir: Path, formats: str) -> None:
+def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, quiet: bool,
+          verbose: bool, out_dir: Path, formats: str) -> None:
     """Write a one-page house-style brief (backdrop colour, crop, head size, eye line, light,
     minimum size) of PORTFOLIO's main style, for a photographer or an AI headshot service."""
     from .brief import write_brief
     from .features import default_jobs
 
-    written = write_brief(portfolio, staff_csv, out_dir, formats, policy_path, jobs=default_jobs())
-    for path in written:
-        click.echo(f"  wrote {path}", err=True)
+    _verbosity(quiet, verbose)
+    policy = _policy(portfolio, policy_path, isolated)
+    written = write_brief(portfolio, staff_csv, out_dir, formats, policy, jobs=default_jobs())
+    if not quiet:
+        click.echo("\n".join(f"wrote {path}" for path in written))
 
 
 def main() -> None:

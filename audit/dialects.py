@@ -84,7 +84,7 @@ class Dialects:
     def recognise(self, headers: list[str]) -> System | None:
         """The system whose own headers explain this export best, or None when none stands out.
         A header many systems share counts for little; `Associate ID` alone says ADP."""
-        raw = {_raw_header(h) for h in headers}
+        raw = {_raw_header(h) for h in headers} - set(CANONICAL_COLUMNS)  # our own names say no system
         specific = [s for s in self.systems.values() if s.key != "generic"]
         share: dict[str, int] = {}
         for s in specific:

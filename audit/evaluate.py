@@ -180,10 +180,15 @@ def pipeline_score_fn(options: dict[str, Any] | None = None) -> ScoreFn:
 
 def evaluate_dir(path: str | Path, launder: bool = False, score_fn: ScoreFn | None = None,
                  threshold: float = REPORT_THRESHOLD, options: dict[str, Any] | None = None,
-                 seed: int = 0) -> dict[str, Any]:
-    """Detector figures on a labelled folder (see the module docstring)."""
+                 seed: int = 0, trained_sources: set[str] | None = None) -> dict[str, Any]:
+    """Detector figures on a labelled folder (see the module docstring).
+
+    `trained_sources`: the AI sources the scoring model was trained on (default: the built-in
+    model's, when the built-in pipeline scores), so the per-source table can say which sources are
+    new to it: only those measure how it does on generators it has not seen."""
     root = Path(path)
     items = read_labels(root)
+    builtin = score_fn is None and not (options or {}).get("ai_model")  # the shipped model alone scores
     score_fn = score_fn or pipeline_score_fn(options)
     rng = np.random.default_rng(seed)
     scores: list[float | None] = []
@@ -224,6 +229,8 @@ def evaluate_dir(path: str | Path, launder: bool = False, score_fn: ScoreFn | No
             entry["auroc_all_ai_vs_this"] = None if a is None else round(a, 4)
         per[f"{label}:{src}"] = entry
     result["per_source"] = per
+    result["by_ai_source"] = by_ai_source(per, trained_sources if trained_sources is not None
+                                          else (_builtin_sources() if builtin else None))
     result["files"] = [{"file": it["file"], "label": it["label"], "source": it["source"], "score": sc}
                        for it, sc in zip(items, scores)]
     return result
@@ -249,14 +256,59 @@ def format_text(result: dict[str, Any]) -> str:
         lines.append(f"  not scored ({len(result['unscored'])}): " + ", ".join(result["unscored"][:5])
                      + (" ..." if len(result["unscored"]) > 5 else ""))
     if result.get("per_source"):
-        lines.append("  per source:")
+        lines.append("  per source (real photos):")
         for name, e in result["per_source"].items():
-            if e["label"] == "ai":
-                au = e.get("auroc_vs_all_real")
-                lines.append(f"    {name:<50} n={e['n']:<4} flagged {_pct(e['tpr_at_threshold'])}"
-                             f"  AUROC vs all real {'n/a' if au is None else f'{au:.3f}'}")
-            else:
+            if e["label"] == "real":
                 au = e.get("auroc_all_ai_vs_this")
                 lines.append(f"    {name:<50} n={e['n']:<4} false alarms {_pct(e['fpr_at_threshold'])}"
-                             f"  AUROC all AI vs this {'n/a' if au is None else f'{au:.3f}'}")
+                             f"  AUROC all AI vs this {_num(au)}")
+    table = result.get("by_ai_source")
+    if table and any(r["source"] != "ai" for r in table["rows"]):  # sources known (source_repo or subfolders)
+        lines.append("  per AI source (each source's files against all real photos; 'new' = not in the "
+                     "model's training, i.e. leave-one-source-out):")
+        lines.append(f"    {'source':<50} {'n':>4}  {'AUROC':>6}  {'flagged':>7}  seen in training")
+        for r in table["rows"]:
+            seen = {True: "yes", False: "no (new)", None: "unknown"}[r["in_training"]]
+            lines.append(f"    {r['source']:<50} {r['n']:>4}  {_num(r['auroc']):>6}  {_pct(r['flagged']):>7}  {seen}")
+        lines.append(f"    mean AUROC over the {table['n_sources']} AI sources with >= {table['min_files']} files: "
+                     f"{_num(table['auroc_mean'])}; over the {table['n_new']} of them new to the model: "
+                     f"{_num(table['auroc_mean_new'])}")
     return "\n".join(lines)
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+MIN_SOURCE_FILES = 4  # a source with fewer files gives too coarse an AUROC for the mean
+
+
+def by_ai_source(per_source: dict[str, Any], trained: set[str] | None) -> dict[str, Any]:
+    """The leave-one-source-out table: per AI source its AUROC against all real photos and its
+    share flagged, whether the model saw that source in training (None: not known), and the mean
+    AUROC over sources with enough files, overall and over the sources new to the model."""
+    rows = []
+    for name, e in per_source.items():
+        if e["label"] != "ai":
+            continue
+        src = name.split(":", 1)[1]
+        rows.append({"source": src, "n": e["n"], "auroc": e.get("auroc_vs_all_real"),
+                     "flagged": e.get("tpr_at_threshold"), "in_training": None if trained is None else src in trained})
+    big = [r for r in rows if r["n"] >= MIN_SOURCE_FILES and r["auroc"] is not None]
+    new = [r for r in big if r["in_training"] is False]
+
+    def mean(rs: list[dict[str, Any]]) -> float | None:
+        return round(float(np.mean([r["auroc"] for r in rs])), 4) if rs else None
+
+    return {"rows": rows, "min_files": MIN_SOURCE_FILES, "n_sources": len(big), "auroc_mean": mean(big),
+            "n_new": len(new), "auroc_mean_new": mean(new)}
+
+
+def _builtin_sources() -> set[str] | None:
+    """The AI sources the shipped forensic model was trained on (None when its file says nothing)."""
+    from .forensic_model import ModelError, load
+
+    try:
+        return set(load()["trained_on"]["ai_sources"])
+    except (ModelError, KeyError, TypeError):
+        return None

@@ -10,8 +10,9 @@ a known document or cache is not. Only a name that says nothing (`E1001`, `photo
 
 from __future__ import annotations
 
+import os
 import warnings
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from PIL import Image
 
@@ -85,6 +86,13 @@ def cache_kind(name: str) -> str | None:
     return CACHE_NAMES.get(name.lower())
 
 
+def _ext(name: str) -> str:
+    """The lower-case extension of a file name ('' for none): os.path, as a scan calls this for
+    every file and a PurePosixPath per call was a third of `inspect`'s time on 10,000 photos."""
+    ext = os.path.splitext(name)[1].lower()
+    return "" if ext == "." else ext
+
+
 def companion_kind(name: str, image_stems: set[str]) -> str | None:
     """What `name` is when it accompanies the photos rather than being one: a cache, a sidecar,
     or a design/raw/document file beside an image of the same stem (`image_stems`: lower-case
@@ -92,25 +100,24 @@ def companion_kind(name: str, image_stems: set[str]) -> str | None:
     kind = cache_kind(name)
     if kind:
         return kind
-    p = PurePosixPath(name)
-    ext = p.suffix.lower()
+    stem, ext = os.path.splitext(name)[0], _ext(name)
     if ext in SIDECAR_EXTENSIONS:
         return SIDECAR_EXTENSIONS[ext]
     if ext in DESIGN_EXTENSIONS or ext in DOCUMENT_EXTENSIONS:
         # "x.psd" beside "x.jpg", and "x.jpg.xmp"-style double names ("x.cr2" beside "x.cr2.jpg")
-        if p.stem.lower() in image_stems or name.lower() in image_stems:
+        if stem.lower() in image_stems or name.lower() in image_stems:
             return (DESIGN_EXTENSIONS.get(ext) or DOCUMENT_EXTENSIONS[ext]) + " beside its exported image"
     return None
 
 
 def is_design(name: str) -> bool:
     """A design or raw file: it makes a photo, so it does not give its name to one."""
-    return PurePosixPath(name).suffix.lower() in DESIGN_EXTENSIONS
+    return _ext(name) in DESIGN_EXTENSIONS
 
 
 def looks_like_photo_by_name(name: str) -> bool | None:
     """True: the name says photo; False: it says not a photo; None: only the content can tell."""
-    ext = PurePosixPath(name).suffix.lower()
+    ext = _ext(name)
     if ext in PHOTO_EXTENSIONS or ext in DESIGN_EXTENSIONS:
         return True
     if ext in OTHER_EXTENSIONS or ext in DOCUMENT_EXTENSIONS or ext in SIDECAR_EXTENSIONS:

@@ -181,7 +181,7 @@ class HouseStyle:
 
     def summary(self, photos: pd.DataFrame | None = None) -> dict[str, Any]:
         """Data for the report's house-style card and the brief (JSON-safe)."""
-        from .features.look import lab_to_hex
+        from .features.colour import lab_to_hex
 
         n = len(self.files)
         measured = sum(1 for p in self.photos.values() if p.group is not None)

@@ -147,7 +147,7 @@ def format_summary(s: dict[str, Any]) -> list[str]:
         lines.append(f"  matched to nobody: {_some(nobody)}")
     without = s["staff_without_photo"]
     if isinstance(without, list):
-        people = [f"{w['name'] or w['employee_id']} ({w['employee_id']})" for w in without]
+        people = [f"{w['name']} ({w['employee_id']})" if w["name"] else w["employee_id"] for w in without]
         lines.append(f"Staff without a photo: {len(without)}" + (f": {_some(people)}" if people else ""))
     else:
         lines.append(f"Staff without a photo: {without}")

@@ -6,6 +6,7 @@ module and knows nothing of the ones after it. Rendering the outputs is `audit.r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,12 +28,15 @@ from .policy import Policy, load_policy
 from .recommend import Recommendation, budget, recommend
 from .tables import nulls_to_none
 
+log = logging.getLogger("audit")
+
 
 @dataclass
 class AuditConfig:
     portfolio: Path
     staff_csv: Path | None = None  # default: PORTFOLIO/staff.csv
     policy_path: Path | None = None
+    policy: Policy | None = None  # an already loaded policy (the command line's); wins over policy_path
     as_of: date = field(default_factory=date.today)
     jobs: int = 1
     out_dir: Path | None = None  # excluded from the photo scan when inside the portfolio
@@ -59,6 +63,7 @@ class AuditResult:
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
     input: dict[str, Any] | None = None  # what was read (audit.input_summary), for every output
     style_baseline: dict[str, Any] = field(default_factory=dict)  # the house style as numbers, kept in audit.json
+    thumbnails: dict[str, bytes] = field(default_factory=dict, repr=False)  # file -> the report's JPEG thumbnail
     _summary: dict[str, Any] | None = field(default=None, repr=False)
     _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -158,11 +163,15 @@ def ai_counts(statuses: list[str]) -> dict[str, Any]:
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
               on_start: Callable[[int], None] | None = None,
-              on_input: Callable[[dict[str, Any]], None] | None = None) -> AuditResult:
+              on_input: Callable[[dict[str, Any]], None] | None = None,
+              on_stage: Callable[[str, int], None] | None = None) -> AuditResult:
     """Run the whole audit. Raises PolicyError, StaffError or InventoryError for unusable input;
     everything else wrong with a photo or a row becomes a finding. `on_input` hears what was
-    read before any photo is decoded."""
-    policy = load_policy(config.policy_path)
+    read before any photo is decoded. Progress: `on_start(photos)`, `progress(1)` per photo,
+    `on_stage(name, count)` as the stages "measure" (photos to decode, after the cache) and
+    "check" (house style and rules) begin."""
+    policy = config.policy or load_policy(config.policy_path)
+    log.info("policy: %s", policy.source)
     read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir,
                       sources_csv=config.sources_csv)
     staff, inventory = read.staff, read.inventory
@@ -170,18 +179,28 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
         on_input(read.summary)
 
     files = list(inventory.photos["file"])
+    log.info("%d staff rows, %d photo files in %s", len(inventory.staff), len(files), inventory.root)
     if on_start:
         on_start(len(files))
     cache = FeatureCache.open(config.cache_dir, options_digest(FEATURE_VERSION, config.options)) if config.cache_dir else None
+    thumbnails: dict[str, bytes] = {}
     try:
         rows = extract_all(inventory.root, [inventory.disk_name(f) for f in files], jobs=config.jobs,
-                           executor=config.executor, progress=progress, options=config.options, cache=cache)
+                           executor=config.executor, progress=progress, options=config.options, cache=cache,
+                           thumbnails=thumbnails,
+                           on_measure=(lambda k: on_stage("measure", k)) if on_stage else None)
     finally:
         if cache:
             cache.close()
-    rows = _shown_names(rows, inventory) if inventory.on_disk else rows
+    if inventory.on_disk:
+        rows = _shown_names(rows, inventory)
+        shown_name = {disk: name for name, disk in inventory.on_disk.items()}
+        thumbnails = {shown_name.get(f, f): t for f, t in thumbnails.items()}
+    if on_stage:
+        on_stage("check", len(files))
     photos, style, findings = assess(inventory, rows, policy, config.as_of, style_baseline=config.style_baseline,
                                      style_baseline_from=config.style_baseline_from)
+    log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
     # the other leavers are nobody's business here.
     shown = {f.employee_id for f in inventory.facts if f.kind == "leaver_photo"}
@@ -190,7 +209,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
                      findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary(), input=read.summary, style_baseline=style.baseline())
+                       style_summary=style.summary(), input=read.summary, style_baseline=style.baseline(),
+                       thumbnails=thumbnails)
 
 
 def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[str, Any]]:
@@ -234,4 +254,5 @@ def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy, as_
 
 def audit_metadata(result: AuditResult) -> dict[str, Any]:
     return {"tool": "headshot-audit", "version": __version__, "feature_version": FEATURE_VERSION,
-            "policy": result.policy.source}
+            "policy": result.policy.source, "rule_selection": result.policy.selection,
+            "rules_disabled": sorted(c for c, r in result.policy.rules.items() if not r.enabled)}

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import PolicyError
+from .errors import PolicyError, UsageError
 from .findings import ACTIONS, CATEGORIES, SEVERITIES
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -54,12 +54,16 @@ class Rule:
 
 
 class Policy:
-    """A loaded, validated policy. `data` is the merged TOML; `rules` the rule catalogue."""
+    """A loaded, validated policy. `data` is the merged TOML; `rules` the rule catalogue;
+    `source` where it came from (a file, a pyproject.toml table, or "default"); `selection` the
+    command line's rule selection, if any (see `select_rules`)."""
 
-    def __init__(self, data: dict[str, Any], source: str, base_dir: Path | None = None) -> None:
+    def __init__(self, data: dict[str, Any], source: str, base_dir: Path | None = None,
+                 selection: dict[str, list[str]] | None = None) -> None:
         self.data = data
         self.source = source
         self.base_dir = base_dir
+        self.selection = selection
         self.rules: dict[str, Rule] = {code: Rule(code=code, **entry) for code, entry in data["rules"].items()}
 
     def __getitem__(self, section: str) -> Any:
@@ -251,3 +255,69 @@ def load_policy(path: str | Path | None = None) -> Policy:
         return policy
     path = Path(path)
     return build_policy(read_policy_file(path), str(path), base_dir=path.parent)
+
+
+# Policy discovery, as linters do it: a file beside the work, else a table in the project's
+# pyproject.toml, else the default.
+POLICY_FILE_NAME = "headshot-audit.toml"
+PYPROJECT_TABLE = "headshot-audit"
+
+
+def discover_policy(portfolio: Path | None, start: Path) -> Policy:
+    """The policy for a run without `--policy`: `PORTFOLIO/headshot-audit.toml`, else the
+    `[tool.headshot-audit]` table of the first pyproject.toml that has one in `start` or a
+    folder above it, else the default policy."""
+    if portfolio is not None and (portfolio / POLICY_FILE_NAME).is_file():
+        return load_policy(portfolio / POLICY_FILE_NAME)
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        table = read_policy_file(pyproject).get("tool", {}).get(PYPROJECT_TABLE)
+        if table is None:
+            continue
+        source = f"{pyproject} [tool.{PYPROJECT_TABLE}]"
+        if not isinstance(table, dict):
+            raise PolicyError(f"{source}: must be a table of policy keys")
+        return build_policy(table, source, base_dir=folder)
+    return load_policy()
+
+
+def matching_codes(policy: Policy, selector: str) -> set[str]:
+    """The rule codes a selector names: a code (ROL001), a code prefix (STL, CON00), a category
+    (consistency) or ALL. Case does not matter."""
+    s = selector.strip()
+    if s.upper() == "ALL":
+        return set(policy.rules)
+    if s.lower() in CATEGORIES:
+        return {c for c, r in policy.rules.items() if r.category == s.lower()}
+    return {c for c in policy.rules if s and c.startswith(s.upper())}
+
+
+def select_rules(policy: Policy, select: list[str] | None = None, extend_select: list[str] | None = None,
+                 ignore: list[str] | None = None) -> Policy:
+    """The policy with the command line's rule selection applied, as ruff does it: `select`
+    replaces the rules the policy switches on, `extend_select` adds to them, `ignore` takes away
+    (and wins). A selector that names no rule is a usage error."""
+    if select is None and not extend_select and not ignore:
+        return policy
+
+    def codes(option: str, selectors: list[str] | None) -> set[str]:
+        out: set[str] = set()
+        for s in selectors or []:
+            hit = matching_codes(policy, s)
+            if not hit:
+                raise UsageError(f"{option} {s!r}: no rule has this code, prefix or category (categories: "
+                                 f"{', '.join(CATEGORIES)}; `headshot-audit rules` lists the codes)")
+            out |= hit
+        return out
+
+    on = codes("--select", select) if select is not None else {c for c, r in policy.rules.items() if r.enabled}
+    on = (on | codes("--extend-select", extend_select)) - codes("--ignore", ignore)
+    data = copy.deepcopy(policy.data)
+    for code, entry in data["rules"].items():
+        entry["enabled"] = code in on
+    chosen = {"select": list(select) if select is not None else None, "extend_select": list(extend_select or []),
+              "ignore": list(ignore or [])}
+    return Policy(data, policy.source, policy.base_dir, selection=chosen)

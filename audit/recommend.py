@@ -34,6 +34,7 @@ ACTION_LABELS = {
 # finding is worth knowing, not worth a photo session (it can still ask for a look).
 COSTLY_ACTIONS = {"book", "retake", "refresh", "fix"}
 SPEND_FROM = "medium"
+_ACTION_ORDER = {a: i for i, a in enumerate(ACTIONS)}
 
 
 @dataclass
@@ -115,9 +116,21 @@ def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> l
             reason = ("; ".join(f.name for f in minor) + " (minor; no action needed now)") if minor else "no problems found"
         recs.append(Recommendation(person.employee_id, person.name, action, priority, reason, low, high,
                                    sorted({f.code for f in why})))
-    order = {a: i for i, a in enumerate(ACTIONS)}
-    recs.sort(key=lambda r: (order[r.action], -severity_rank(r.priority), r.name or r.employee_id))
+    recs.sort(key=lambda r: (_ACTION_ORDER[r.action], -severity_rank(r.priority), r.name or r.employee_id))
     return recs
+
+
+def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
+    """Most urgent first: by action (retake first, keep last), then priority (the severity
+    behind the action), then how many problems the person has (from `findings`), then name.
+    Rank 1 = most urgent. Action first, so the report's tables, grouped by action, show ranks
+    without gaps, and no one who keeps their photo ranks above someone who must act."""
+    problems: dict[str, int] = {}
+    for f in findings or []:
+        if f.employee_id and f.severity != "info":
+            problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
+    return sorted(recs, key=lambda r: (_ACTION_ORDER[r.action], -severity_rank(r.priority),
+                                       -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
 
 
 def budget(recs: list[Recommendation], policy: Policy) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -161,20 +162,24 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     """Read and validate the staff CSV. Raises StaffError only when the file as a whole is unusable.
     `extra_aliases`: the policy's [columns]; `values`: its [values] tables."""
     raw = _read_bytes(path)
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise StaffError(f"{path}: is an Excel workbook, not a CSV file; save it as 'CSV UTF-8' (or 'Unicode text')")
     text, encoding = decode_csv(raw, str(path))
+    header = text.lstrip("\r\n").split("\n", 1)[0][:2000]
+    if any(ord(ch) < 32 and ch not in "\t\r" for ch in header):  # no export writes control codes in its header
+        raise StaffError(f"{path}: does not look like a CSV text file (it holds binary data)")
     if not text.strip():
         raise StaffError(f"{path}: staff CSV is empty (no header row)")
-    delimiter = sniff_delimiter(text)
-    bad_lines: list[list[str]] = []  # rows with more fields than the header: reported, not lost
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            skipinitialspace=True, quoting=csv.QUOTE_MINIMAL, engine="python", on_bad_lines=bad_lines.append,
-            index_col=False,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise StaffError(f"{path}: cannot parse staff CSV: {exc}") from None
+    hint = re.match(r"\ufeff?sep=(.)\r?\n", text)  # Excel's "sep=;" first line names the delimiter
+    if hint:
+        delimiter, text = hint[1], text[hint.end():]
+    else:
+        delimiter = sniff_delimiter(text)
+    frame, bad_lines = _parse_csv(text, delimiter, path)
     frame.columns = [str(h).strip() for h in frame.columns]
+    # A header cell left empty (a trailing separator) is no column, unless it holds values.
+    frame = frame[[h for h in frame.columns
+                   if not (re.fullmatch(r"Unnamed: \d+", h) and not any(str(v).strip() for v in frame[h].tolist()))]]
     headers = list(frame.columns)
     reading = CsvReading(file=str(path), encoding=encoding, delimiter=delimiter)
     d = dialects()
@@ -192,8 +197,8 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
     if len(canonical) and _is_label_row(canonical.iloc[0], reading):
         canonical = canonical.iloc[1:]
         reading.label_row = True
-    reading.rows = len(canonical)
-    if reading.rows == 0 and not bad_lines:
+    reading.rows = len(canonical) + len(bad_lines)
+    if reading.rows == 0:
         raise StaffError(f"{path}: the staff CSV has a header row but no people in it; export it again with the staff rows")
     table = _validate_rows(canonical, {}, as_of or date.today(), values, first_row=3 if reading.label_row else 2)
     table.column_map = {h: c for c, hs in reading.used.items() for h in hs}
@@ -204,6 +209,26 @@ def read_staff(path: Path, extra_aliases: dict[str, str] | None = None, as_of: d
             "extra_fields", value=delimiter.join(fields)[:120],
             extra={"fields": len(fields), "header_fields": len(headers), "values": [f[:100] for f in fields[:20]]}))
     return table
+
+
+def _parse_csv(text: str, delimiter: str, path: Path) -> tuple[pd.DataFrame, list[list[str]]]:
+    """The table, and the lines with more fields than the header (reported, not lost). The C
+    parser reads a clean file in a tenth of the time; the Python one, which can hand back the
+    bad lines, reads the rest."""
+    options: dict[str, Any] = dict(sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True,
+                                   quoting=csv.QUOTE_MINIMAL, index_col=False)
+    try:
+        with warnings.catch_warnings():  # it warns, and drops fields, where a line is too long
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), engine="c", on_bad_lines="error", **options).fillna(""), []
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, csv.Error, ValueError):
+        pass
+    bad_lines: list[list[str]] = []
+    try:
+        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=bad_lines.append, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise StaffError(f"{path}: cannot parse staff CSV: {exc}") from None
+    return frame.fillna(""), bad_lines
 
 
 def _choose_headers(frame: pd.DataFrame, readings: list[HeaderReading]) -> dict[str, list[str]]:
@@ -217,7 +242,7 @@ def _choose_headers(frame: pd.DataFrame, readings: list[HeaderReading]) -> dict[
     used: dict[str, list[str]] = {}
     for canonical, rs in by_canonical.items():
         rs = sorted(rs, key=lambda r: r.rank)
-        filled = [r.header for r in rs if frame[r.header].astype(str).str.strip().ne("").any()]
+        filled = [r.header for r in rs if any(str(v).strip() for v in frame[r.header].tolist())]
         if canonical == "employee_id":
             # An id column left empty (Google Workspace): the e-mail, when there is one, is the id.
             if filled or "email" not in by_canonical:
@@ -259,6 +284,7 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
     """Rows with canonical column names -> a StaffTable. `mapping` is kept for the column map;
     `values` are the policy's [values] tables."""
     maps = value_maps(values)
+    memo: dict[tuple[str, str], str | None] = {}  # exports repeat a handful of values 10,000 times
     facts: list[InputFact] = []
     records: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -267,9 +293,10 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
     status_columns = [c for c in frame.columns if c.split(":")[0] in _ALL_CANDIDATES]
     hire_dayfirst = day_first(list(frame["hire_date"])) if "hire_date" in frame else False
     id_from_email = 0
-    for i, raw in enumerate(frame.to_dict("records")):
+    names = list(frame.columns)
+    for i, values in enumerate(zip(*(frame[c].tolist() for c in names))):
         row = i + first_row
-        rec = {k: ("" if v is None else str(v)).strip() for k, v in raw.items()}
+        rec = {k: ("" if v is None else str(v)).strip() for k, v in zip(names, values)}
         eid = rec.get("employee_id", "")
         if not eid and rec.get("email"):
             eid = rec["email"]
@@ -315,10 +342,10 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
                 bad("hire_date", rec["hire_date"], "is not a date (YYYY-MM-DD, or DD/MM/YYYY or MM/DD/YYYY)")
         out["hire_date"] = hire_date.isoformat() if hire_date else None
 
-        out["photo_source"] = _mapped(maps, "photo_source", rec.get("photo_source", ""), bad) or "unknown"
-        cf = _mapped(maps, "client_facing", rec.get("client_facing", ""), bad)
+        out["photo_source"] = _mapped(maps, memo, "photo_source", rec.get("photo_source", ""), bad) or "unknown"
+        cf = _mapped(maps, memo, "client_facing", rec.get("client_facing", ""), bad)
         out["client_facing"] = None if cf is None else cf == "yes"
-        out["seniority"] = _mapped(maps, "seniority", rec.get("seniority", ""), bad) or "unknown"
+        out["seniority"] = _mapped(maps, memo, "seniority", rec.get("seniority", ""), bad) or "unknown"
 
         platforms: list[str] = []
         for token in re.split(r"[;,|]", rec.get("platforms", "")):
@@ -333,7 +360,7 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
         out["platforms"] = ";".join(platforms)
 
         statuses = [(c, rec[c]) for c in status_columns if rec.get(c)]
-        verdicts = [(_mapped(maps, "status", v, bad), v) for _c, v in statuses]
+        verdicts = [(_mapped(maps, memo, "status", v, bad), v) for _c, v in statuses]
         leaving = [v for verdict, v in verdicts if verdict == "leaver"]
         out["status"] = _clip(leaving[0] if leaving else (statuses[0][1] if statuses else ""), 100)
         out["leaver"] = bool(leaving)
@@ -354,11 +381,15 @@ def _validate_rows(frame: pd.DataFrame, mapping: dict[str, str], as_of: date, va
     return table
 
 
-def _mapped(maps: dict[str, list[ValueMap]], column: str, value: str, bad: Any) -> str | None:
+def _mapped(maps: dict[str, list[ValueMap]], memo: dict[tuple[str, str], str | None], column: str, value: str,
+            bad: Any) -> str | None:
     """The canonical value, or None for an empty cell; an unknown value is recorded and read as None."""
     if not value:
         return None
-    hit = lookup(maps, column, value)
+    key = (column, value)
+    if key not in memo:
+        memo[key] = lookup(maps, column, value)
+    hit = memo[key]
     if hit is None:
         why = ("is not yes or no" if column == "client_facing" else
                "is not a status we know (Active, Terminated, On Leave...); the person is counted as staff"

@@ -21,9 +21,9 @@ def counting(monkeypatch):
     calls = []
     real = features.decode
 
-    def spy(path, file):
+    def spy(path, file, data=None):
         calls.append(file)
-        return real(path, file)
+        return real(path, file, data)
 
     monkeypatch.setattr(features, "decode", spy)
     return calls

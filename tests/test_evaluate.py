@@ -88,6 +88,9 @@ def test_folder_layout_full_pipeline(tmp_path):
     assert res["auroc"] >= 0.5  # heavily smoothed images must not rank as more camera-like
     text = format_text(res)
     assert "per source" in text and "real/cam" in text
+    # the built-in model's file lists its training sources: this folder's source is new to it
+    assert [r["in_training"] for r in res["by_ai_source"]["rows"]] == [False]
+    assert "no (new)" in text
 
 
 def test_launder_scores_jpeg_copies(tmp_path):
@@ -143,3 +146,52 @@ def test_cli_evaluate(tmp_path):
     assert res.exit_code == 2 and "row 2" in res.output
     res = runner.invoke(cli, ["evaluate", str(tmp_path / "set"), "--ai-model", str(tmp_path / "none.onnx")])
     assert res.exit_code == 2 and "none.onnx" in res.output
+
+
+def _make_sources(root: Path) -> Path:
+    """Two AI sources (one of 4 files, one of 2) and one real source, manifest with source_repo."""
+    rows = ["file,label,source_repo"]
+    for label, src, n in (("ai", "gen-a", 4), ("ai", "gen-b", 2), ("real", "cam", 4)):
+        for i in range(n):
+            rel = f"{label}/{src}/{i}.jpg"
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            _img(i, label == "real", size=(64, 80)).save(root / rel, "JPEG", quality=90)
+            rows.append(f"{rel},{label},{src}")
+    (root / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_leave_one_source_out_table(tmp_path):
+    root = _make_sources(tmp_path)
+    # gen-a ranks above every real photo, gen-b below: per-source AUROC 1 and 0
+    scores = {"gen-a": 0.9, "gen-b": 0.05, "cam": 0.3}
+    res = evaluate_dir(root, score_fn=lambda r, f: scores[f.split("/")[1]] + 0.01 * int(f[-5]),
+                       trained_sources={"gen-b"})
+    table = res["by_ai_source"]
+    rows = {r["source"]: r for r in table["rows"]}
+    assert rows["gen-a"]["auroc"] == 1.0 and rows["gen-a"]["in_training"] is False
+    assert rows["gen-b"]["auroc"] == 0.0 and rows["gen-b"]["in_training"] is True
+    assert rows["gen-a"]["flagged"] == 1.0 and rows["gen-b"]["flagged"] == 0.0
+    # only gen-a has >= 4 files: it alone makes the means
+    assert table["n_sources"] == 1 and table["auroc_mean"] == 1.0 and table["auroc_mean_new"] == 1.0
+    text = format_text(res)
+    assert "per AI source" in text and "seen in training" in text
+    assert "gen-a" in text and "no (new)" in text and "gen-b" in text
+    assert "mean AUROC over the 1 AI sources with >= 4 files: 1.000; over the 1 of them new to the model: 1.000" in text
+
+
+def test_no_table_without_sources(tmp_path):
+    root = _make_folder(tmp_path, n=2)
+    (root / "manifest.csv").write_text("file,label\n" + "".join(
+        f"{lab}/{d}/{i}.jpg,{lab}\n" for i in range(2) for lab, d in (("real", "cam"), ("ai", "gen"))))
+    res = evaluate_dir(root, score_fn=lambda r, f: 0.9 if "/gen/" in f else 0.1)
+    assert "per AI source" not in format_text(res)
+    # an injected score function is not the built-in model: whether a source was seen is unknown
+    assert {r["in_training"] for r in res["by_ai_source"]["rows"]} == {None}
+
+
+def test_builtin_model_names_its_training_sources(tmp_path):
+    from audit.evaluate import _builtin_sources
+    from audit.forensic_model import load
+
+    assert _builtin_sources() == set(load()["trained_on"]["ai_sources"])

@@ -171,6 +171,23 @@ def test_model_json_matches_extractor(tmp_path):
     assert not any(f in row for f in forensic.TEXTURE_FEATURES)  # long vectors: score inputs, not columns
 
 
+def test_model_file_quotes_rates_per_kind_of_source():
+    """The report and AI003 quote the held-out figures per kind of AI source (issue 19 point 4):
+    each kind present, with rates that are rates, and the kinds agree with the sources trained on."""
+    model = forensic_model.load()
+    head = model["evaluation"]["headline"]
+    kinds = head["unseen_by_kind_laundered"]
+    assert set(kinds) == {"app", "diffusion", "gan"}
+    for rec in kinds.values():
+        assert rec["n_ai"] > 0 and rec["sources"]
+        assert 0.0 <= rec["auroc"] <= 1.0 and 0.0 <= rec["flagged_at_threshold"] <= 1.0
+    assert set(model["trained_on"]["ai_source_kinds"].values()) == set(kinds)
+    for kind, rec in kinds.items():
+        assert all(model["trained_on"]["ai_source_kinds"][s] == kind for s in rec["sources"])
+    # the calibration target: at most 2% of retouched and studio real photos flagged
+    assert head["retouched_real_flagged_laundered"] <= 0.02 and head["studio_real_flagged_laundered"] <= 0.02
+
+
 def test_spam_and_lbp_are_distributions():
     rng = np.random.default_rng(5)
     noisy = np.clip(_scene() + rng.normal(0, 3, _scene().shape), 0, 255).astype(np.uint8)

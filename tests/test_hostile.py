@@ -205,14 +205,14 @@ def test_unreadable_photo_is_a_finding_and_the_rest_goes_on(make_portfolio, tmp_
     import audit.features as features
 
     root = make_portfolio("employee_id,name,photo\nE1,Ann,a.jpg\nE2,Bo,b.jpg\n", {"a.jpg": 1, "b.jpg": 2})
-    real = features.file_sha256
+    real = features.read_photo
 
     def locked(path):
         if path.name == "a.jpg":
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr(features, "file_sha256", locked)
+    monkeypatch.setattr(features, "read_photo", locked)
     r = CliRunner().invoke(cli, ["run", str(root), "--out", str(tmp_path / "o"), "--format", "json", "--jobs", "1",
                                  "--no-cache"])
     assert r.exit_code == 0

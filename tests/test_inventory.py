@@ -156,3 +156,13 @@ def test_a_current_person_keeps_a_file_a_leaver_also_matches(make_portfolio):
     root = make_portfolio("employee_id,name,status\nE1,Ann Lee,Active\nE2,Ann Lee,Terminated\n", {"Ann Lee.jpg": 1})
     inv = inventory(root)
     assert list(inv.photos["employee_id"]) == ["E1"] and inv.leaver_files == []
+
+
+def test_family_name_first_files_and_ids_without_leading_zeros(make_portfolio):
+    root = make_portfolio("File Number,Payroll Name,Legal First Name,Legal Last Name\n"
+                          "000123,\"Garcia, Maria\",Maria,Garcia\n000124,\"Chen, James\",James,Chen\n"
+                          "000125,\"Patel, Priya\",Priya,Patel\n",
+                          {"Finance/123.jpg": 1, "Finance/Chen James.jpg": 2, "Finance/priya_patel.png": 3})
+    match = dict(zip(inventory(root).staff["employee_id"], inventory(root).staff["file"]))
+    assert match == {"000123": "Finance/123.jpg", "000124": "Finance/Chen James.jpg",
+                     "000125": "Finance/priya_patel.png"}

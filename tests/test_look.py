@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from audit.features import look
+from audit.features import colour, look
 from audit.features.decode import Decoded, decode
 from audit.synth.deviations import apply_deviation
 from audit.synth.portrait import random_spec, render_portrait
@@ -29,23 +29,23 @@ def base(portrait):
 
 def test_lab_matches_reference_values():
     rgb = np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0], [0, 0, 1], [0.5, 0.5, 0.5]], np.float32)
-    lab = look.rgb_to_lab(rgb)
+    lab = colour.rgb_to_lab(rgb)
     expect = [[100, 0, 0], [0, 0, 0], [53.24, 80.09, 67.20], [32.30, 79.19, -107.86], [53.39, 0, 0]]
     np.testing.assert_allclose(lab, expect, atol=0.05)
-    assert look.lab_to_hex(*look.rgb_to_lab(np.array([120, 130, 150], np.float32) / 255)) == "#788296"
-    assert look.lab_to_hex(100, 0, 0) == "#ffffff"
+    assert colour.lab_to_hex(*colour.rgb_to_lab(np.array([120, 130, 150], np.float32) / 255)) == "#788296"
+    assert colour.lab_to_hex(100, 0, 0) == "#ffffff"
 
 
 def test_fast_lab_agrees_with_the_reference_formulae():
     levels = np.arange(0, 256, 15, dtype=np.uint8)
     grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1)  # every mix of 18 levels
     lin, lab = look.linear_and_lab(grid)
-    np.testing.assert_allclose(lab, look.rgb_to_lab(grid.astype(np.float32) / 255), atol=0.05)
-    np.testing.assert_allclose(lin, look.srgb_to_linear(grid.astype(np.float32) / 255), atol=1e-6)
+    np.testing.assert_allclose(lab, colour.rgb_to_lab(grid.astype(np.float32) / 255), atol=0.05)
+    np.testing.assert_allclose(lin, colour.srgb_to_linear(grid.astype(np.float32) / 255), atol=1e-6)
 
 
 def test_backdrop_colour_and_uniformity(portrait, base):
-    ref = look.rgb_to_lab(np.array([120, 130, 150], np.float32) / 255)
+    ref = colour.rgb_to_lab(np.array([120, 130, 150], np.float32) / 255)
     # the renderer lights the backdrop with a soft gradient: within a few L*
     assert base["backdrop_L"] == pytest.approx(float(ref[0]), abs=6)
     assert base["backdrop_b"] == pytest.approx(float(ref[2]), abs=2.5)
@@ -110,5 +110,5 @@ def test_no_face_still_measures_frame_and_backdrop():
     blank = Image.fromarray(np.full((500, 400, 3), (90, 90, 90), np.uint8))
     r = measure(blank)
     assert r["face_L"] is None and r["sharpness"] is None
-    assert r["backdrop_L"] == pytest.approx(float(look.rgb_to_lab(np.array([90, 90, 90], np.float32) / 255)[0]), abs=0.5)
+    assert r["backdrop_L"] == pytest.approx(float(colour.rgb_to_lab(np.array([90, 90, 90], np.float32) / 255)[0]), abs=0.5)
     assert r["is_bw"]

@@ -258,3 +258,31 @@ def test_hire_dates_as_exports_write_them(tmp_path, dates, expected):
     rows = "".join(f"E{i},{d}\n" for i, d in enumerate(dates))
     t = read_staff(write(tmp_path, "employee_id,Hire Date\n" + rows))
     assert list(t.frame["hire_date"]) == expected and t.facts == []
+
+
+def test_excel_sep_line_and_empty_trailing_columns(tmp_path):
+    t = read_staff(write(tmp_path, "sep=;\r\nEmployee ID;Legal Name;Worker Status;\r\nW1;Ann;Aktiv;\r\nW2;Bo;Ausgetreten;\r\n"))
+    assert t.reading.delimiter == ";" and [h.header for h in t.reading.headers] == ["Employee ID", "Legal Name",
+                                                                                      "Worker Status"]
+    assert list(t.frame["employee_id"]) == ["W1"] and list(t.leavers["employee_id"]) == ["W2"] and t.facts == []
+
+
+def test_microsoft_365_spelling_of_entra_headers(tmp_path):
+    t = read_staff(write(tmp_path, "Object ID,Display name,User principal name,Job title,Account enabled\n"
+                                   "6e7b,Adele Vance,AdeleV@contoso.com,Retail Manager,True\n"
+                                   "87d3,Alex Wilber,AlexW@contoso.com,Marketing Assistant,False\n"))
+    assert t.reading.used["employee_id"] == ["Object ID"] and t.reading.used["email"] == ["User principal name"]
+    assert list(t.frame["email"]) == ["AdeleV@contoso.com"] and list(t.leavers["employee_id"]) == ["87d3"]
+
+
+@pytest.mark.parametrize("raw, needle", [(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "Excel workbook"),
+                                         (bytes(range(1, 32)) * 20, "binary data")])
+def test_a_workbook_or_binary_file_says_what_it_is(tmp_path, raw, needle):
+    path = tmp_path / "staff.csv"
+    path.write_bytes(raw)
+    with pytest.raises(StaffError, match=needle):
+        read_staff(path)
+
+
+def test_our_own_column_names_are_no_hr_system(tmp_path):
+    assert read_staff(write(tmp_path, CANONICAL + "E1,Ann,,,,,,,,\n")).reading.system is None

@@ -171,6 +171,21 @@ def check(name: str, codes: list[str], params: dict[str, dict[str, Param]] | Non
     return register
 
 
+def rule_record(rule: Any) -> dict[str, Any]:
+    """A rule as `rules --format json` and `explain` show it: its policy entry, with each
+    parameter's value, meaning and valid range, and the policy tables its check reads."""
+    spec = load_checks()[rule.check]
+    declared = spec.params.get(rule.code, {})
+    return {
+        "code": rule.code, "name": rule.name, "category": rule.category, "severity": rule.severity,
+        "enabled": rule.enabled, "check": rule.check, "action": rule.action, "summary": rule.summary,
+        "recommendation": rule.recommendation,
+        "params": {k: {"value": v, "help": declared[k].help, "valid": declared[k].describe()}
+                   for k, v in rule.params.items()},
+        "tables": sorted(spec.tables),
+    }
+
+
 def load_checks() -> dict[str, CheckSpec]:
     """Every check, registered once, in one known order."""
     from . import ai, consistency, data, duplicates, role, stale  # noqa: F401

@@ -62,8 +62,12 @@ def _worth(threshold: float, rec: dict) -> str:
         return ""
     unseen = (", and it is no better than chance on generators it was not trained on"
               if fig.unseen_auroc is not None and fig.unseen_auroc < 0.6 else "")
+    kinds = ", ".join(f"{fig.unseen_by_kind[kind]:.0%} of {word} images" for kind, word in
+                      (("app", "AI-headshot-app"), ("diffusion", "diffusion-model"), ("gan", "GAN"))
+                      if kind in fig.unseen_by_kind)
     return (f"In its own tests it flagged {fig.caught:.0%} of AI images from generators it was trained on "
-            f"and {fig.false_alarms:.1%} of real photos{unseen}. ")
+            f"and {fig.false_alarms:.1%} of real photos{unseen}"
+            + (f"; on generators it had not seen, {kinds}" if kinds else "") + ". ")
 
 
 def _soft_face(ctx: CheckContext, file: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from .. import house_style
-from ..features.look import lab_to_hex
 from . import CheckContext, Param, check
 
 # Measures whose outlier an edit of the existing file mends, whatever its rule's action (JPEG
@@ -167,6 +166,10 @@ def _backdrop(hs: house_style.HouseStyle, group: str | None) -> str:
     L, a, b = (hs.house_value(c, group) for c in ("backdrop_L", "backdrop_a", "backdrop_b"))
     if None in (L, a, b):
         return "house"
+    # Imported here: the features package reads images (Pillow and its plugins), and loading a
+    # policy registers every check (`inspect` loads one and decodes no image).
+    from ..features.colour import lab_to_hex
+
     return f"{colour_name(L, a, b)} ({lab_to_hex(L, a, b)})"
 
 

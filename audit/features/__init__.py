@@ -1,46 +1,72 @@
 """Per-photo features: one flat row of measured values per photo, nothing about rules.
 
 Each extractor is a function `Decoded -> dict` of JSON-safe scalars (str, int, float, bool,
-None). Add a measure by writing a module with such a function and listing it in `EXTRACTORS`.
+None). Add a measure by writing a module with such a function and listing it in `_EXTRACTORS`.
 Checks read these columns; they never open an image.
+
+The extractor modules (OpenCV, SciPy, imagehash) are imported on first use, not with this
+package: a warm re-run, answered by the cache, never pays for them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import cv2
-
-from ..cache import FeatureCache, file_sha256, worker_cache
-from . import face, forensic, hashes, look, metadata, provenance, tone
+from ..cache import FeatureCache, worker_cache
 from .decode import DecodeError, Decoded, decode
 
 Extractor = Callable[[Decoded], dict[str, Any]]
 
-EXTRACTORS: list[tuple[str, Extractor]] = [
-    ("metadata", metadata.extract),
-    ("provenance", provenance.extract),
-    ("hashes", hashes.extract),
-    ("tone", tone.extract),
-    ("forensic", forensic.extract),
-    ("face", face.extract),
-    ("look", look.extract),  # after face: reuses its detection
+# (name, module): each module's `extract`, run in this order.
+_EXTRACTORS = [
+    ("metadata", "metadata"),
+    ("provenance", "provenance"),
+    ("hashes", "hashes"),
+    ("tone", "tone"),
+    ("forensic", "forensic"),
+    ("face", "face"),
+    ("look", "look"),  # after face: reuses its detection
 ]
+_loaded: list[tuple[str, Extractor]] = []
+
+
+def extractors() -> list[tuple[str, Extractor]]:
+    """The extractors, importing their modules on the first call."""
+    if not _loaded:
+        _loaded.extend((name, importlib.import_module(f".{mod}", __name__).extract) for name, mod in _EXTRACTORS)
+    return _loaded
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXTRACTORS":  # the list, for callers that iterate it
+        return extractors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
 FEATURE_VERSION = 8
 
 
+THUMBNAIL_KEY = "_thumbnail"  # not a feature: taken off the row by extract_all
+
+
+def read_photo(path: Path) -> bytes:
+    """The whole file, read once: its bytes are both hashed for the cache and decoded."""
+    return path.read_bytes()
+
+
 def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
-                cache: tuple[str, str] | None = None) -> dict[str, Any]:
+                cache: tuple[str, str] | None = None, thumbnail: bool = False) -> dict[str, Any]:
     """All features of one photo. Never raises: a failure is recorded in `error` / `feature_errors`.
 
     `cache` is (cache folder, options digest): a photo whose bytes were measured before, under
-    any name, is answered from the cache without decoding."""
+    any name, is answered from the cache without decoding. `thumbnail`: also return the report's
+    thumbnail (JPEG bytes) under THUMBNAIL_KEY, made from the pixels already decoded."""
     path = Path(root) / file
     row: dict[str, Any] = {"file": file, "error": None, "feature_errors": None}
     try:
@@ -52,16 +78,19 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         row["error"] = "empty file (0 bytes)"
         return row
     try:
-        row["sha256"] = file_sha256(path)
+        # A photo is a few MB and a worker holds one at a time; the decoder's size guard still applies.
+        data = read_photo(path)
     except OSError as exc:
         row["error"] = f"cannot read file: {exc.strerror or exc}"
         return row
+    row["sha256"] = hashlib.sha256(data).hexdigest()
     if cache:
         cached = worker_cache(*cache).get(row["sha256"])
         if cached is not None:
             return cached | {"file": file}
     try:
-        decoded = decode(path, file)
+        decoded = decode(path, file, data)
+        del data
         decoded.options = dict(options or {})
     except DecodeError as exc:
         row["error"] = str(exc)
@@ -70,12 +99,19 @@ def extract_one(root: str, file: str, options: dict[str, Any] | None = None,
         row["error"] = f"cannot decode: {type(exc).__name__}: {exc}"
         return row
     problems = []
-    for name, extractor in EXTRACTORS:
+    for name, extractor in extractors():
         try:
             row.update(extractor(decoded))
         except Exception as exc:  # one broken measure leaves the others
             problems.append(f"{name}: {type(exc).__name__}: {exc}")
     row["feature_errors"] = "; ".join(problems) or None
+    if thumbnail:
+        from .thumbnail import jpeg
+
+        try:
+            row[THUMBNAIL_KEY] = jpeg(decoded)
+        except Exception:  # no thumbnail is not a finding; the report draws a placeholder
+            pass
     return row
 
 
@@ -95,9 +131,14 @@ def extract_all(
     progress: Callable[[int], None] | None = None,
     options: dict[str, Any] | None = None,
     cache: FeatureCache | None = None,
+    thumbnails: dict[str, bytes] | None = None,
+    on_measure: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Feature rows for `files`, in the order given. Cached rows are reused without reading
-    the photo; the rest run on `executor`, or on `jobs` worker processes."""
+    the photo; the rest run on `executor`, or on `jobs` worker processes. `thumbnails`, when
+    given, is filled with each readable photo's report thumbnail (file -> JPEG bytes), made by
+    the workers or kept in the cache, so the report need not decode the photos again.
+    `on_measure(k)` is called once the cache has answered, with the k photos left to decode."""
     files = list(files)
     rows: dict[str, dict[str, Any]] = {}
     todo = []
@@ -106,24 +147,37 @@ def extract_all(
         cached = cache.get(sha) if cache and sha else None
         if cached is not None:
             rows[f] = cached | {"file": f}
+            thumb = cache.thumbnail(sha) if thumbnails is not None else None
+            if thumb is not None:
+                thumbnails[f] = thumb  # type: ignore[index]
             if progress:
                 progress(1)
         else:
             todo.append(f)
 
     def done(row: dict[str, Any]) -> None:
+        thumb = row.pop(THUMBNAIL_KEY, None)
         rows[row["file"]] = row
         if cache and row.get("sha256"):
-            cache.put(root / row["file"], row["sha256"], row)
+            cache.put(root / row["file"], row["sha256"], row, thumb)
+            if thumb is None and thumbnails is not None:  # same bytes measured before, under another name
+                thumb = cache.thumbnail(row["sha256"])
+        if thumb is not None and thumbnails is not None:
+            thumbnails[row["file"]] = thumb
         if progress:
             progress(1)
 
     where = (str(cache.directory), cache.digest) if cache else None
-    tasks = [(str(root), f, options, where) for f in todo]
+    tasks = [(str(root), f, options, where, thumbnails is not None) for f in todo]
+    if on_measure:
+        on_measure(len(tasks))
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             done(_extract_star(t))
     else:
+        import cv2
+
+        extractors()  # imported once here, before the workers fork, instead of once in each
         own = executor is None
         # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
         # pool on top of them only adds contention. Set in this process before the workers fork

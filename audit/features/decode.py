@@ -7,13 +7,13 @@ faster than a full decode for camera-sized files.
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image, ImageFile
 
@@ -68,6 +68,8 @@ class Decoded:
 
     @cached_property
     def medium_grey(self) -> np.ndarray:
+        import cv2
+
         return cv2.cvtColor(self.medium, cv2.COLOR_RGB2GRAY)
 
     @cached_property
@@ -79,6 +81,7 @@ class Decoded:
 def shrink(a: np.ndarray, long_side: int) -> np.ndarray:
     """`a` reduced (pixel-area averaging, the cheapest alias-free way down) so that its long side
     is at most `long_side`; returned as is when it already fits."""
+    import cv2  # here, not at module level: the report reads this module's limits without OpenCV
     h, w = a.shape[:2]
     if max(h, w) <= long_side:
         return a
@@ -104,10 +107,11 @@ _TRANSPOSE = {
 }
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
-    """RGB pixels, with transparency flattened onto white (how a web page would show it)."""
+def _to_rgb(im: Image.Image, own: bool = False) -> Image.Image:
+    """RGB pixels, with transparency flattened onto white (how a web page would show it).
+    `own`: `im` reads from our own bytes and outlives its file, so an RGB image is used as is."""
     if im.mode == "RGB":
-        return im.copy()
+        return im if own else im.copy()
     if "A" in im.getbands() or (im.mode == "P" and "transparency" in im.info) or im.mode == "LA":
         rgba = im.convert("RGBA")
         bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -123,15 +127,17 @@ def _oriented_size(size: tuple[int, int], exif: Image.Exif | None) -> tuple[int,
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
-def decode(path: Path, file: str) -> Decoded:
-    """Open `path` safely; raise DecodeError with a readable reason if it is not a usable image."""
+def decode(path: Path, file: str, data: bytes | None = None) -> Decoded:
+    """Open `path` safely; raise DecodeError with a readable reason if it is not a usable image.
+    `data`: the file's bytes when the caller has read them already (to hash them), so the file
+    is read once; the decoded pixels then need no copy to outlive the file."""
     # WeasyPrint sets this process-wide when imported; a truncated photo must stay an error here.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     fmt: str | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(io.BytesIO(data) if data is not None else path) as im:
                 fmt = im.format or "unknown"
                 mode = im.mode
                 size = im.size
@@ -155,7 +161,7 @@ def decode(path: Path, file: str) -> Decoded:
                     # >= DRAFT_SIZE: a 12 MP photo decodes at 1/4 scale, 5x faster than in full.
                     im.draft("RGB", (DRAFT_SIZE, DRAFT_SIZE))
                 im.load()
-                work = _to_rgb(im)
+                work = _to_rgb(im, own=data is not None and not getattr(im, "is_animated", False))
                 orientation = exif.get(0x0112) if exif else None
                 if orientation in _TRANSPOSE:
                     work = work.transpose(_TRANSPOSE[orientation])

@@ -404,13 +404,14 @@ _LBP_LUT, _LBP_BINS = _lbp_lut()
 LBP_FEATURES = [f"fx_lbp{r}_{i:02d}" for r in (1, 2) for i in range(_LBP_BINS)]
 
 
-def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
+def circle_neighbours(y: np.ndarray, r: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(centres, the 8 neighbours at radius r): each neighbour k at (r sin, r cos) from its centre,
+    bilinear between the 4 pixels around it; arrays of the centres' shape (the frame minus r)."""
     n = y.shape[0]
     m = n - 2 * r
     c = y[r:n - r, r:n - r]
-    code = np.zeros(c.shape, np.uint8)
+    out = []
     for k in range(8):
-        # neighbour k at (r sin, r cos) from each centre, bilinear between the 4 pixels around it
         a = 2 * np.pi * k / 8
         dy, dx = -r * np.sin(a), r * np.cos(a)
         fy, fx = int(np.floor(dy + 1e-9)), int(np.floor(dx + 1e-9))
@@ -420,6 +421,14 @@ def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
             if wgt > 1e-6:
                 top, left = r + fy + oy, r + fx + ox
                 sh += np.float32(wgt) * y[top:top + m, left:left + m]
+        out.append(sh)
+    return c, out
+
+
+def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
+    c, neighbours = circle_neighbours(y, r)
+    code = np.zeros(c.shape, np.uint8)
+    for k, sh in enumerate(neighbours):
         code |= (sh >= c).astype(np.uint8) << k
     h = np.bincount(_LBP_LUT[code].ravel(), minlength=_LBP_BINS).astype(np.float64)
     h /= max(float(h.sum()), 1.0)

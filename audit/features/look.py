@@ -46,22 +46,10 @@ import cv2
 import numpy as np
 
 from . import face
+from .colour import _RGB2XYZ, lab_to_hex, srgb_to_linear
 from .decode import Decoded
 
 SHARP_FACE_PX = 128  # face height the sharpness measure resamples to
-_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
-_RGB2XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                     [0.2126729, 0.7151522, 0.0721750],
-                     [0.0193339, 0.1191920, 0.9503041]], dtype=np.float32)
-_XYZ2RGB = np.linalg.inv(_RGB2XYZ.astype(np.float64))
-
-
-def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB values in 0-1 to linear light."""
-    rgb = np.asarray(rgb, dtype=np.float32)
-    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-
-
 # sRGB -> linear for every 8-bit code: a table lookup instead of a power per pixel
 _LINEAR_LUT = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
 
@@ -72,32 +60,6 @@ def linear_and_lab(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lin = _LINEAR_LUT[pixels]
     lab = cv2.cvtColor(lin.reshape(1, -1, 3), cv2.COLOR_LRGB2Lab)  # OpenCV wants an image (one row)
     return lin, lab.reshape(lin.shape)
-
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (..., 3) in 0-1 to CIELAB (D65), same shape: the reference formulae."""
-    xyz = srgb_to_linear(rgb) @ _RGB2XYZ.T / _WHITE
-    eps = 216 / 24389
-    f = np.where(xyz > eps, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
-    L = 116 * f[..., 1] - 16
-    a = 500 * (f[..., 0] - f[..., 1])
-    b = 200 * (f[..., 1] - f[..., 2])
-    return np.stack([L, a, b], axis=-1)
-
-
-def lab_to_hex(L: float, a: float, b: float) -> str:
-    """A Lab colour as #rrggbb (clipped to the sRGB gamut)."""
-    fy = (L + 16) / 116
-    fx, fz = fy + a / 500, fy - b / 200
-    eps = 6 / 29
-
-    def finv(t: float) -> float:
-        return t ** 3 if t > eps else 3 * eps ** 2 * (t - 4 / 29)
-
-    xyz = np.array([finv(fx), finv(fy), finv(fz)]) * _WHITE.astype(np.float64)
-    lin = np.clip(_XYZ2RGB @ xyz, 0, 1)
-    srgb = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
-    return "#" + "".join(f"{int(round(float(v) * 255)):02x}" for v in np.clip(srgb, 0, 1))
 
 
 def _r(v: float | None, n: int = 3) -> float | None:

@@ -88,7 +88,7 @@ def actions_csv(result: AuditResult) -> str:
     """One row per person, most urgent first: `priority_rank` 1 is the first to act on (by the
     severity behind the action, then the action, then the name), so sorting on it restores the
     order after any other sort in a spreadsheet."""
-    from .render import priority_sorted
+    from ..recommend import priority_sorted
 
     staff = {r["employee_id"]: r for r in result.staff[[c for c in ("employee_id", "title", "department", "email")
                                                         if c in result.staff]].to_dict("records")}

@@ -33,16 +33,15 @@ from PIL import Image, ImageOps
 from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
 from ..ai_evidence import detector_figures
+from ..features.thumbnail import THUMB_QUALITY, THUMB_SIZE
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
 from ..input_summary import public
 from ..pipeline import AuditResult
-from ..recommend import ACTION_LABELS, ACTIONS
+from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 
-THUMB_SIZE = 128
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
-ACTION_ORDER = {a: i for i, a in enumerate(ACTIONS)}
 
 
 @dataclass
@@ -98,17 +97,28 @@ def thumbnail_data_url(root: Path, file: str, size: int = THUMB_SIZE) -> str | N
         return None
     img.thumbnail((size, size), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=72, optimize=True)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    img.save(buf, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return _jpeg_url(buf.getvalue())
 
 
-def thumbnails_for(root: Path, files: list[str], jobs: int = 1) -> dict[str, str | None]:
-    """Thumbnails of `files`, decoded on `jobs` threads (Pillow releases the GIL while decoding)."""
+def _jpeg_url(data: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnails_for(root: Path, files: list[str], jobs: int = 1,
+                   made: dict[str, bytes] | None = None) -> dict[str, str | None]:
+    """Thumbnails of `files` as data: URLs: those the audit `made` while measuring the photos as
+    they are, the rest decoded on `jobs` threads (Pillow releases the GIL while decoding)."""
     files = list(dict.fromkeys(files))
+    made = made or {}
+    ready = {f: _jpeg_url(made[f]) for f in files if f in made}
+    files = [f for f in files if f not in ready]
+    if not files:
+        return ready
     if jobs <= 1 or len(files) < 8:
-        return {f: thumbnail_data_url(root, f) for f in files}
+        return ready | {f: thumbnail_data_url(root, f) for f in files}
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        return dict(zip(files, ex.map(lambda f: thumbnail_data_url(root, f), files)))
+        return ready | dict(zip(files, ex.map(lambda f: thumbnail_data_url(root, f), files)))
 
 
 def logo_data_url(path: Path) -> str:
@@ -391,19 +401,6 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
     return out
 
 
-def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
-    """Most urgent first: by action (retake first, keep last), then priority (the severity
-    behind the action), then how many problems the person has (from `findings`), then name.
-    Rank 1 = most urgent. Action first, so the report's tables, grouped by action, show ranks
-    without gaps, and no one who keeps their photo ranks above someone who must act."""
-    problems: dict[str, int] = {}
-    for f in findings or []:
-        if f.employee_id and f.severity != "info":
-            problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
-    return sorted(recs, key=lambda r: (ACTION_ORDER[r.action], -severity_rank(r.priority),
-                                       -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
-
-
 def plan_budget(budget: dict[str, Any]) -> dict[str, Any]:
     """The budget of the recommended plan: individual sessions replaced by a group photo day
     when the day is cheaper."""
@@ -472,7 +469,8 @@ def build_context(result: AuditResult, history: History | None = None, options: 
     if thumbnails:
         shown = people if full else {id(x): x for x in sheet_pdf + detail_pdf}.values()
         wanted = [x["file"] for x in shown if x["readable"]]
-        thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs))
+        thumbs = thumbnails_for(result.inventory.root, wanted, jobs=max(1, result.config.jobs),
+                                made=getattr(result, "thumbnails", None))
     for x in people:
         x["thumb"] = thumbs.get(x["file"]) if x["file"] else None
 

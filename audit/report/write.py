@@ -6,6 +6,7 @@ compare with the earlier audits, then export and render from that one result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..history import History, Snapshot, build_history, snapshot_from_result
@@ -15,6 +16,8 @@ from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
 
 FORMATS = ("pdf", "html", "json", "csv")
+# The formats that can go to stdout (`--out -`): audit.json, or findings.csv for "csv".
+STREAM_FORMATS = ("json", "csv")
 
 
 def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
@@ -36,10 +39,13 @@ def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
 
 def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = FORMATS,
                   template_dir: Path | None = None, previous: list[Snapshot] | None = None,
-                  options: ReportOptions | None = None, pseudonym_key: bytes | None = None) -> list[Path]:
+                  options: ReportOptions | None = None, pseudonym_key: bytes | None = None,
+                  on_part: Callable[[str], None] | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
     once its new version is complete, so an interrupted run leaves the previous report.
-    `previous`: earlier audits (audit.history.load_history) to compare with."""
+    `previous`: earlier audits (audit.history.load_history) to compare with. `on_part(name)`
+    is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf"."""
+    part = on_part or (lambda name: None)
     options = options or ReportOptions(template_dir=template_dir)
     if template_dir and not options.template_dir:
         options.template_dir = template_dir
@@ -56,17 +62,34 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         written.append(path)
 
     if "json" in formats:
+        part("json")
         put("audit.json", to_json(shown, history, anonymized=options.anonymize))
     if "csv" in formats:
+        part("csv")
         put("findings.csv", findings_csv(shown))
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
         put("sources_to_confirm.csv", sources_csv(shown))
     if "html" in formats or "pdf" in formats:
+        part("report")
         context = build_context(shown, history, options, full="html" in formats)
         if "html" in formats:
+            part("html")
             put("report.html", render_html(shown, options=options, medium="html", context=context))
         if "pdf" in formats:
+            part("pdf")
             html = render_html(shown, options=options, medium="pdf", context=context)
             put("report.pdf", render_pdf(html, out_dir))
     return written
+
+
+def stream_output(result: AuditResult, fmt: str, previous: list[Snapshot] | None = None,
+                  options: ReportOptions | None = None) -> str:
+    """One machine format as text, for a pipe: audit.json for "json", findings.csv for "csv"."""
+    options = options or ReportOptions()
+    shown, history = prepare(result, previous, options)
+    if fmt == "json":
+        return to_json(shown, history, anonymized=options.anonymize)
+    if fmt == "csv":
+        return findings_csv(shown)
+    raise ValueError(f"{fmt!r} cannot be written to stdout; choose from {', '.join(STREAM_FORMATS)}")
