@@ -41,6 +41,8 @@ from pathlib import Path
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests.synth (the portrait generator) is not installed with the package: import it from the project root.
+sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 AS_OF = "2026-11-29"
 SUBSET = 40  # photos of the --jobs identity check and of the small-N memory point
@@ -70,7 +72,7 @@ def _noise_tile(seed: int, size: int = 509) -> "object":
 def _render(args: tuple[int, str, str]) -> str:
     import numpy as np
 
-    from audit.synth.portrait import random_spec, render_portrait
+    from tests.synth.portrait import random_spec, render_portrait
 
     seed, path, kind = args
     p = Path(path)

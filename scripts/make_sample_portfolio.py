@@ -3,14 +3,14 @@
     .venv/bin/python scripts/make_sample_portfolio.py [--out sample_portfolio]
 
 "Northwind Advisory" has 27 people (28 CSV rows). Every photo is a synthetic portrait from
-`audit.synth.portrait`; no real person is shown. Most share one house style (a grey-blue studio
+`tests.synth.portrait`; no real person is shown. Most share one house style (a grey-blue studio
 backdrop, the same framing and key light, camera EXIF, photo_source = photographer), and every
 kind of finding the audit makes is planted at least once. The table of planted problems is in
 `PEOPLE` below and is written to the portfolio's README.md, so the two can never disagree.
 
 Deterministic: fixed seeds, fixed EXIF times, no clock. Running it twice gives byte-identical
 files, with one exception: the photo signed with a C2PA manifest (through
-`audit.synth.markers.with_c2pa`, which makes a fresh throw-away certificate and signature on
+`tests.synth.markers.with_c2pa`, which makes a fresh throw-away certificate and signature on
 every run). Into a new folder its pixels are identical and its manifest bytes are not; over an
 earlier run the signed file is kept as it is when its pixels have not changed. Without
 `cryptography` and `c2pa` installed that photo is written unsigned and the generator says so.
@@ -31,7 +31,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, PngImagePlugin
 
-from audit.synth.portrait import SKIN_TONES, random_spec, render_portrait
+# The portrait generator is a development tool, not part of the installed package: it lives in
+# the project's tests/ folder, importable from the project root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.synth.portrait import SKIN_TONES, random_spec, render_portrait  # noqa: E402
 
 AUDIT_DATE = "2026-11-29"  # the dates below are planted relative to this audit date
 DOMAIN = "northwind-advisory.example"
@@ -292,7 +295,7 @@ def save_photo(img: Image.Image, path: Path, person: Person | None, seq: int) ->
     img.save(path, "JPEG", **kw)
     if marker == "c2pa":
         try:
-            from audit.synth.markers import with_c2pa
+            from tests.synth.markers import with_c2pa
 
             with_c2pa(path, path, source_type=TRAINED, claim_generator="Northwind headshot generator")
         except Exception as exc:  # noqa: BLE001 - the sample is still useful without it
@@ -332,7 +335,7 @@ def write_readme(out: Path) -> None:
         "",
         "    headshot-audit run sample_portfolio --as-of " + AUDIT_DATE,
         "",
-        "Every photo is a **synthetic** portrait drawn by `audit/synth/portrait.py`; no real person is shown.",
+        "Every photo is a **synthetic** portrait drawn by `tests/synth/portrait.py`; no real person is shown.",
         "The folder is written by `scripts/make_sample_portfolio.py` (deterministic; a test regenerates it and",
         "compares) - change the script, not these files. This README is generated too.",
         "",

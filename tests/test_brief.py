@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from audit import brief
 from audit.cli import cli
 from audit.policy import load_policy
-from audit.synth.deviations import house_specs
-from audit.synth.portrait import render_portrait
+from tests.synth.deviations import house_specs
+from tests.synth.portrait import render_portrait
 
 
 @pytest.fixture(scope="module")

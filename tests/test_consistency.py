@@ -2,16 +2,13 @@
 
 Each kind of deviation must be flagged in the right family of measures (and by the right rule);
 untouched photos must not be flagged. The same harness measures the false-outlier rate over
-several seeds: `python tests/test_consistency.py --seeds 0 1 2 3 4` prints the table quoted in
+several seeds: `scripts/measure_consistency.py --seeds 0 1 2 3 4` prints the table quoted in
 docs/consistency.md.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
-import time
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +21,8 @@ from audit.checks import CheckContext
 from audit.checks.consistency import FAMILY_CODE, check_consistency, colour_name
 from audit.features import extract_one
 from audit.policy import PolicyError, load_policy
-from audit.synth.deviations import EXPECTED_FAMILY, KINDS, house_specs, make_deviant
-from audit.synth.portrait import render_portrait
+from tests.synth.deviations import EXPECTED_FAMILY, KINDS, house_specs, make_deviant
+from tests.synth.portrait import render_portrait
 
 N_HOUSE = 20
 SIZE = (400, 500)
@@ -173,67 +170,3 @@ def test_bad_parameters_are_refused_at_load_naming_the_key(tmp_path, text, key):
     p.write_text(f"[consistency]\n{text}\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=key):
         load_policy(p)
-
-
-# ------------------------------------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Measure detection and false outliers over seeds.")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--real", type=Path, help="Instead: audit every photo in this folder as one portfolio.")
-    args = ap.parse_args(argv)
-    if args.real:
-        return audit_folder(args.real)
-    t0 = time.perf_counter()
-    found = {k: 0 for k in KINDS}
-    untouched = flagged_alone = flagged_any = 0
-    details = []
-    for seed in args.seeds:
-        r = evaluate(seed)
-        for k in KINDS:
-            found[k] += bool(r["found"][k])
-            if not r["found"][k]:
-                details.append(f"seed {seed}: {k} missed ({r['codes'][k]})")
-        untouched += N_HOUSE
-        flagged_alone += len({f for f, _ in r["false_alone"]})
-        flagged_any += len(r["false"])
-        details += [f"seed {seed}: untouched {f} flagged {c}" for f, c in r["false_alone"]]
-        details += [f"seed {seed}: with a deviant in the set, untouched {f} flagged {sorted(c)}"
-                    for f, c in r["false"].items()]
-    n = len(args.seeds)
-    print(f"seeds {args.seeds}, {N_HOUSE} untouched photos each, {SIZE[0]}x{SIZE[1]} px")
-    for k in KINDS:
-        print(f"  {k:15s} found {found[k]}/{n}  (expected family {EXPECTED_FAMILY[k]})")
-    print(f"untouched photos: {untouched}; flagged in the untouched set: {flagged_alone} "
-          f"({20 * flagged_alone / untouched:.2f} per 20)")
-    print(f"untouched photos flagged in any of the {len(KINDS)} one-deviant portfolios: {flagged_any} "
-          f"({20 * flagged_any / untouched:.2f} per 20)")
-    for d in details:
-        print("  " + d)
-    print(f"({time.perf_counter() - t0:.1f} s)")
-
-
-def audit_folder(root: Path) -> None:
-    """Print the house style of a folder of photos and every consistency finding."""
-    from collections import Counter
-
-    files = sorted(p.name for p in root.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
-    photos = pd.DataFrame([extract_one(str(root), f) for f in files])
-    policy = load_policy()
-    s = house_style.analyse(photos, policy).summary()
-    print(f"{s['n_photos']} photos, {s['n_styles']} styles, main share {s['main_share']}, "
-          f"set score {s['set_score']}, {s['n_outliers']} photos flagged")
-    for st in s["styles"]:
-        print(f"  style {st['label']}: {st['size']} photos, backdrop {st['backdrop_hex']}")
-    ctx = CheckContext(staff=pd.DataFrame(), photos=photos.assign(employee_id=None), policy=policy,
-                       as_of=date(2026, 11, 29))
-    check_consistency(ctx)
-    print(dict(Counter(f.code for f in ctx.findings)))
-    for f in sorted(ctx.findings, key=lambda f: (f.file or "", f.code)):
-        print(f"  {f.file} {f.code} {f.message}")
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    main()

@@ -8,8 +8,8 @@ from PIL import Image
 
 from audit.features import face
 from audit.features.decode import Decoded, decode
-from audit.synth.deviations import apply_deviation
-from audit.synth.portrait import random_spec, render_portrait
+from tests.synth.deviations import apply_deviation
+from tests.synth.portrait import random_spec, render_portrait
 
 
 def decoded(img: Image.Image, original_size=None) -> Decoded:

@@ -9,8 +9,8 @@ from PIL import Image
 
 from audit.features import colour, look
 from audit.features.decode import Decoded, decode
-from audit.synth.deviations import apply_deviation
-from audit.synth.portrait import random_spec, render_portrait
+from tests.synth.deviations import apply_deviation
+from tests.synth.portrait import random_spec, render_portrait
 
 
 def measure(img: Image.Image, fmt: str = "PNG") -> dict:

@@ -16,7 +16,7 @@ from audit.ai_evidence import detector_figures, not_assessable, score_row
 from audit.cli import cli
 from audit.features import extract_one
 from audit.policy import load_policy
-from audit.synth.portrait import random_spec, render_portrait
+from tests.synth.portrait import random_spec, render_portrait
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Provenance markers: each one is written into a fixture by the test itself (audit.synth.markers)
+"""Provenance markers: each one is written into a fixture by the test itself (tests.synth.markers)
 and read back through the real extractor, `audit.features.extract_one`."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PIL import Image
 from audit.features import extract_one
 from audit.features import provenance as P
 from audit.features.decode import decode
-from audit.synth import markers as M
+from tests.synth import markers as M
 
 COLUMNS = set(P.COLUMNS)
 

@@ -64,8 +64,11 @@ def test_pdf_sections_and_since_last_quarter(portfolio, tmp_path):
         assert heading in text, heading
     from audit.ai_evidence import detector_figures
 
-    if detector_figures().text:  # the shipped model's measured accuracy, in plain words
-        assert "Measured accuracy of the pixel check" in text and "AUROC" in text
+    fig = detector_figures()
+    assert fig.text and fig.auroc is not None, "the package ships the forensic model with its measured accuracy"
+    assert "Measured accuracy of the pixel check" in text
+    method = " ".join(text.split("Measured accuracy of the pixel check", 1)[1].split())
+    assert "AUROC, generators seen in training" in method and f"{fig.auroc:.2f}" in method
     assert "photos replaced" in text and "Joined (1)" in text and "Left (1)" in text and "Cy Diaz" in text
     # the summary fits on page 1 and opens with the changes
     page1 = text.split("\f")[0]
@@ -101,7 +104,7 @@ def test_branding_from_options_and_policy(portfolio, tmp_path):
     html = render_html(result, options=opts)
     assert "Prepared for Acme Health" in html and "Harbour &amp; Co" in html and "--accent: #7a2e4d" in html
     text = pdf_text_of(html, tmp_path)
-    assert "Acme Health" in text.upper() or "ACME HEALTH" in text
+    assert "PREPARED FOR ACME HEALTH" in " ".join(text.split())  # the cover's kicker is set in capitals
 
 
 def pdf_text_of(html, tmp_path):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import cv2
 import imagehash
 import numpy as np
 import pytest
 
-from audit.synth.portrait import SKIN_TONES, PortraitSpec, random_spec, render_portrait
+from tests.synth.portrait import SKIN_TONES, PortraitSpec, random_spec, render_portrait
 
 BACKDROPS = [(128, 128, 128), (38, 38, 42), (232, 232, 230), (112, 126, 140), (200, 190, 170), (70, 80, 95)]
 _FACE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
@@ -112,3 +113,14 @@ def test_catchlights_are_the_brightest_points_in_the_eyes(skin):
     # Only inside the eye band, and nearly white.
     assert 0.3 * spec.height < ys.min() and ys.max() < 0.45 * spec.height
     assert with_cl[ys, xs].max() > 235
+
+
+def test_the_generators_are_not_shipped_with_the_package():
+    """Test-image generators are development tools: the installed package must not carry them."""
+    import importlib.util
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    packages = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    assert not [p for p in packages if "synth" in p]
+    assert importlib.util.find_spec("audit.synth") is None
