@@ -156,11 +156,12 @@ def framing_svg(aspect: float, head: float | None, eye_line: float | None, centr
     if head and eye_line is not None:
         cx = (centre if centre is not None else 0.5) * W
         fh = head * H  # face box height (brows to chin)
-        # the eyes sit about 40% down the face box; the oval covers forehead to chin
-        top = eye_line * H - 0.40 * fh
-        ry = 0.62 * fh
-        cy = top + fh * 0.5 - 0.05 * fh
-        rx = 0.42 * fh * 1.0
+        # the eyes sit about 18% down the landmark face box; the oval is the head, crown to
+        # chin, centred on the eye line (median proportions of the development photos)
+        top = eye_line * H - 0.18 * fh
+        ry = 0.82 * fh
+        cy = eye_line * H
+        rx = 0.6 * fh
         shoulders = top + fh * 1.25
         parts.append(f'<ellipse cx="{cx:.1f}" cy="{H + 0.35 * (H - shoulders):.1f}" rx="{2.6 * rx:.1f}" '
                      f'ry="{1.35 * (H - shoulders):.1f}" fill="#555" fill-opacity="0.6"/>')

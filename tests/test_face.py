@@ -1,12 +1,15 @@
-"""Face and framing measures on rendered portraits (Haar cascades from the OpenCV wheel)."""
+"""Face, landmark and framing measures on rendered portraits (dlib's detector and 68-point model)."""
 
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from audit.features import face
+from audit.features import face, landmarks
 from audit.features.decode import Decoded, decode
 from tests.synth.deviations import apply_deviation
 from tests.synth.portrait import random_spec, render_portrait
@@ -87,3 +90,153 @@ def test_detection_is_shared_with_look_and_works_through_decode(tmp_path, portra
     g1 = face.detect(d)
     assert face.detect(d) is g1
     assert face.extract(d)["face_found"]
+
+
+def project(yaw: float, pitch: float, roll: float, size=(400, 500)) -> np.ndarray:
+    """68 landmark positions of the generic 3-D face seen at a known pose (only the points the
+    pose uses are meaningful; the rest sit at the nose tip)."""
+    W, H = size
+    f = 2.0 * max(W, H)
+    # R = Rz(roll) Ry(-yaw) Rx(-pitch), the convention head_pose documents
+    rvec = cv2.Rodrigues(_rz(roll) @ _ry(-yaw) @ _rx(-pitch))[0]
+    cam = np.array([[f, 0, W / 2], [0, f, H / 2], [0, 0, 1]], float)
+    img, _ = cv2.projectPoints(landmarks._MODEL_3D, rvec, np.array([10.0, -20.0, 1500.0]), cam, None)
+    pts = np.tile(img[0, 0], (68, 1))
+    pts[landmarks._MODEL_IDX] = img[:, 0]
+    return pts
+
+
+def _rx(a):
+    c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def _ry(a):
+    c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+def _rz(a):
+    c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+@pytest.mark.parametrize("pose", [(0, 0, 0), (25, 0, 0), (-25, 0, 0), (0, 15, 0), (0, -15, 0),
+                                  (0, 0, 12), (20, -10, -8)])
+def test_head_pose_recovers_a_known_pose(pose):
+    yaw, pitch, roll = landmarks.head_pose(project(*pose), 400, 500)
+    assert (yaw, pitch, roll) == pytest.approx(pose, abs=1.0)
+
+
+def test_head_pose_signs_follow_the_picture():
+    """Yaw positive = nose towards the picture's right; pitch positive = chin up."""
+    pts = project(25, 0, 0)
+    assert pts[30, 0] > (pts[36, 0] + pts[45, 0]) / 2  # the nose tip moved right of the eyes' middle
+    def nose_below_eyes(p):
+        return p[30, 1] - (p[36, 1] + p[45, 1]) / 2
+
+    # chin up: the nose tip, in front of the eyes, rises towards the eye line in the picture
+    assert nose_below_eyes(project(0, 15, 0)) < nose_below_eyes(project(0, 0, 0)) < nose_below_eyes(project(0, -15, 0))
+
+
+def test_mirrored_portrait_flips_yaw_and_roll(portraits):
+    """On a mirrored copy yaw and roll change sign (within 6 degrees, the issue's bar for real
+    photos); pitch stays. Rendered faces are not what the landmark model was trained on, so one
+    in sixteen may miss on yaw (docs/consistency.md gives the figure on real photos)."""
+    yaw_ok = 0
+    imgs = portraits + [render_portrait(random_spec(s, width=400, height=500)) for s in range(6, 16)]
+    for img in imgs:
+        a, b = measure(img), measure(ImageOps.mirror(img))
+        assert a["roll_deg"] + b["roll_deg"] == pytest.approx(0, abs=6), (a, b)
+        assert a["pitch_deg"] == pytest.approx(b["pitch_deg"], abs=6)
+        yaw_ok += abs(a["yaw_deg"] + b["yaw_deg"]) <= 6
+    assert yaw_ok >= 0.9 * len(imgs)
+
+
+def test_closed_eyes_and_open_mouth_are_measured():
+    for seed in (0, 1, 2):
+        base = measure(render_portrait(random_spec(seed, width=400, height=500)))
+        closed = measure(render_portrait(random_spec(seed, width=400, height=500, eyes_open=0.0)))
+        talking = measure(render_portrait(random_spec(seed, width=400, height=500, mouth_open=1.0)))
+        assert base["eye_openness"] > 0.3 and base["mouth_openness"] < 0.08, base
+        assert closed["eye_openness"] < base["eye_openness"] - 0.06, (base, closed)
+        assert talking["mouth_openness"] > base["mouth_openness"] + 0.2, (base, talking)
+        assert talking["eye_openness"] == pytest.approx(base["eye_openness"], abs=0.06)
+
+
+def _mouth(corner_lift: float, width: float = 0.9, tilt_deg: float = 0.0) -> np.ndarray:
+    """Landmarks with eyes 1 apart at y=0 and a mouth below, corners raised by `corner_lift`,
+    the whole face turned by `tilt_deg` (the other points are irrelevant to the mouth measures)."""
+    p = np.zeros((68, 2))
+    p[36:42] = (-0.5, 0.0)
+    p[42:48] = (0.5, 0.0)
+    p[[48, 54]] = (-width / 2, 1.1 - corner_lift), (width / 2, 1.1 - corner_lift)
+    p[[51, 62, 66, 57]] = (0, 1.05), (0, 1.1), (0, 1.1), (0, 1.15)
+    # inner lips: 60 and 64 the corners, 61-63 the upper lip left to right, 65-67 the lower
+    # lip right to left; closed, so each upper point meets its lower one
+    xs = {60: -0.3, 61: -0.15, 62: 0.0, 63: 0.15, 64: 0.3, 65: 0.15, 66: 0.0, 67: -0.15}
+    for i, x in xs.items():
+        p[i] = (x, 1.1)
+    a = math.radians(tilt_deg)
+    R = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    return p @ R.T * 40 + 200
+
+
+def test_smile_is_corner_lift_in_the_face_frame():
+    assert landmarks.smile(_mouth(0.15)) == pytest.approx(0.15, abs=1e-6)
+    assert landmarks.smile(_mouth(-0.05)) == pytest.approx(-0.05, abs=1e-6)
+    # a tilted head is not a smile, and the face's size does not matter
+    assert landmarks.smile(_mouth(0.15, tilt_deg=25)) == pytest.approx(0.15, abs=1e-6)
+    assert landmarks.mouth_width(_mouth(0.0, width=1.2)) == pytest.approx(1.2, abs=1e-6)
+    assert landmarks.mouth_openness(_mouth(0.0)) == pytest.approx(0.0, abs=1e-6)
+    opened = _mouth(0.0)
+    opened[65:68] += (0, 0.3 * 40)  # the lower lip drops by 0.3 of the eye distance
+    assert landmarks.mouth_openness(opened) == pytest.approx(0.3 / 0.9, rel=1e-6)
+
+
+def test_eye_aspect_ratio():
+    eye = np.array([(0, 0), (1, -0.3), (2, -0.3), (3, 0), (2, 0.3), (1, 0.3)], float)
+    assert landmarks.eye_aspect_ratio(eye) == pytest.approx(0.2)
+    shut = eye * np.array([1, 0.1])
+    assert landmarks.eye_aspect_ratio(shut) == pytest.approx(0.02)
+
+
+def test_crown_and_chin_give_the_head_height_and_a_cut_crown(portraits):
+    img = portraits[0]
+    r = measure(img)
+    # crown above the eyes by the eye-chin distance, below the frame top in a head-and-shoulders shot
+    assert 0 < r["crown_y"] < r["eye_line"] < r["chin_y"] < 1, r
+    assert r["head_height"] == pytest.approx(2 * (r["chin_y"] - r["eye_line"]), rel=0.1)
+    # crop the top of the head off: the crown is now above the frame, the chin still inside
+    W, H = img.size
+    top = int((r["crown_y"] + 0.5 * (r["eye_line"] - r["crown_y"])) * H)
+    cut = measure(img.crop((0, top, W, H)).resize((W, H - top)))
+    assert cut["face_found"] and cut["crown_y"] < 0 < cut["chin_y"] < 1, cut
+    assert cut["head_height"] > r["head_height"]
+
+
+def test_a_patterned_wall_is_not_a_second_face(portraits):
+    """A box on a backdrop pattern gets 68 points too; they do not fit a face."""
+    rng = np.random.default_rng(0)
+    wall = rng.integers(0, 255, (300, 300), dtype=np.uint8)
+    wall = cv2.GaussianBlur(wall, (0, 0), 3)
+    import dlib
+
+    rect = dlib.rectangle(80, 80, 220, 220)
+    pts = landmarks._shape(wall, rect)
+    stable = landmarks.landmark_stability(wall, rect, pts)
+    assert stable > landmarks.MAX_STABILITY or landmarks.feature_contrast(wall, pts) < landmarks.MIN_FEATURE_CONTRAST
+    # while the landmarks of a real (rendered) face fit it
+    g = cv2.cvtColor(np.asarray(portraits[0]), cv2.COLOR_RGB2GRAY)
+    f = face.detect(decoded(portraits[0])).face
+    x, y, w, h = f.box
+    frect = landmarks._canonical_box(f.points)
+    assert landmarks.landmark_stability(g, frect, landmarks._shape(g, frect)) < landmarks.MAX_STABILITY
+    assert landmarks.feature_contrast(g, f.points) >= landmarks.MIN_FEATURE_CONTRAST
+
+
+def test_models_come_from_the_installed_wheel():
+    p = landmarks.model_path("shape_predictor_68_face_landmarks.dat")
+    assert p.is_file() and p.stat().st_size > 50_000_000
+    with pytest.raises(landmarks.ModelsMissing, match="no_such_model.dat"):
+        landmarks.model_path("no_such_model.dat")

@@ -74,7 +74,7 @@ def _backdrop_mask(h: int, w: int, box: tuple[float, float, float, float] | None
         return yy < 0.2
     fx, fy, fw, fh = box
     cx = fx + fw / 2
-    # head with hair: wider and taller than the Haar box; shoulders start just below the chin
+    # head with hair: wider and taller than the face box; shoulders start just below the chin
     head_x0, head_x1 = cx - 0.95 * fw, cx + 0.95 * fw
     head_y0 = fy - 0.55 * fh
     shoulders = fy + 1.05 * fh

@@ -38,6 +38,11 @@ class PortraitSpec:
     light_contrast: float = 0.25
     noise: float = 2.0  # sensor-like Gaussian noise sigma (0 = perfectly clean)
     catchlights: bool = True
+    # Expression: 1 = eyes open as the person's own, 0 = closed; 0 = lips closed, 1 = mouth
+    # wide open; None = the person's own smile (-0.2 stern to 1 smiling), else this value.
+    eyes_open: float = 1.0
+    mouth_open: float = 0.0
+    smile: float | None = None
 
 
 # Skin albedos from very light to very dark (roughly Fitzpatrick I-VI as rendered sRGB).
@@ -261,7 +266,10 @@ def render_portrait(spec: PortraitSpec) -> Image.Image:
     _clothing(cv, p, skin, cloth, cx + float(p.pose[3]) * F, cy, F, ld, lc, aa)
     _ears(cv, p, skin, cx, cy, a, F, ld, lc, aa)
     _face(cv, p, skin, cx, cy, a, b, F, ld, lc, aa)
-    highlights = _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, spec.catchlights)
+    if spec.smile is not None:
+        p.smile = float(spec.smile)
+    expression = (float(np.clip(spec.eyes_open, 0, 1)), float(np.clip(spec.mouth_open, 0, 1)))
+    highlights = _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, spec.catchlights, expression)
     _hair_front(cv, p, hair, cx, cy, a, b, F, ld, lc, aa)
     if p.glasses:
         _glasses(cv, p, cx, cy, F, aa)
@@ -446,8 +454,10 @@ def _face(cv, p, skin, cx, cy, a, b, F, ld, lc, aa):
     cv.paint(sl, alpha, skin, shade, skin=1.0)
 
 
-def _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, catchlights):
-    """Eyes, brows, nose, mouth. Returns catch-light layers, applied after shading."""
+def _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, catchlights, expression=(1.0, 0.0)):
+    """Eyes, brows, nose, mouth. Returns catch-light layers, applied after shading.
+    `expression` = (eyes open 0-1, mouth open 0-1)."""
+    eyes_open, mouth_open = expression
     highlights = []
     dark_skin = float(skin.mean()) < 140
     lid = np.array((28, 20, 18), np.float32)
@@ -476,8 +486,9 @@ def _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, catchlights):
         cv.paint(sl, _ramp(bd, 1.5 * aa) * 0.92, brow_col)
         # Eye: an almond of sclera, a crease above it.
         ue = np.clip(x / (ew / 2), -1, 1)
-        up = eh * 0.58 * (1 - ue * ue) ** 0.6
-        lo = eh * 0.42 * (1 - ue * ue) ** 0.8
+        # closing the eye lowers the upper lid onto the lower one
+        up = eh * 0.58 * (1 - ue * ue) ** 0.6 * max(eyes_open, 0.02)
+        lo = eh * 0.42 * (1 - ue * ue) ** 0.8 * (0.3 + 0.7 * eyes_open)
         ed = np.maximum(np.maximum(y - lo, -y - up), np.abs(x) - ew / 2)
         eye = _ramp(ed, aa)
         crease = np.exp(-(((-y - up - 0.35 * eh) / (0.08 * eh)) ** 2)) * (1 - ue * ue)
@@ -539,21 +550,25 @@ def _features(cv, p, skin, hair, cx, cy, a, F, ld, aa, catchlights):
     my = cy + p.mouth_y * F
     mw = p.mouth_w * F / 2
     lip_col = skin * 0.72 + np.array((150, 55, 60) if not dark_skin else (90, 40, 40), np.float32) * 0.28
-    r = cv.region(cx - 1.3 * mw, my - 0.06 * F, cx + 1.3 * mw, my + 0.08 * F, cx, my)
+    r = cv.region(cx - 1.3 * mw, my - 0.06 * F, cx + 1.3 * mw, my + (0.08 + 0.09 * mouth_open) * F, cx, my)
     if r is not None:
         sl, x, y = r
         um = np.clip(x / mw, -1, 1)
         curve = -p.smile * 0.012 * F * um * um
         lh = p.lip_h * F
+        gap = mouth_open * 0.09 * F * (1 - um * um) ** 0.7  # the lower lip drops when the mouth opens
         upper = np.maximum(np.maximum(-(y - curve) - lh * 0.8 * (1 - um * um) ** 0.5, y - curve),
                            np.abs(x) - mw)
-        lower = np.maximum(np.maximum((y - curve) - lh * (1 - um * um) ** 0.5, -(y - curve)),
-                           np.abs(x) - mw * 0.92)
+        yl = y - curve - gap
+        lower = np.maximum(np.maximum(yl - lh * (1 - um * um) ** 0.5, -yl), np.abs(x) - mw * 0.92)
+        if mouth_open > 0:  # the dark inside of the mouth between the lips
+            inside = np.maximum(np.maximum(-(y - curve), yl), np.abs(x) - mw * 0.95)
+            cv.paint(sl, _ramp(inside, aa), (40, 18, 20))
         cv.paint(sl, _ramp(upper, aa), lip_col * 0.9)
         cv.paint(sl, _ramp(lower, aa), lip_col)
         line = np.abs(y - curve) - 0.004 * F
         cv.paint(sl, _ramp(np.maximum(line, np.abs(x) - mw * 1.02), aa) * 0.9, lip_col * 0.5)
-        chin_sh = _bump(x, y - curve - lh * 1.35, 1.2 * mw, 0.022 * F)
+        chin_sh = _bump(x, yl - lh * 1.35, 1.2 * mw, 0.022 * F)
         cv.darken(sl, 0.15 * chin_sh)
     return highlights
 

@@ -1,0 +1,429 @@
+"""Faces and their 68 landmarks (dlib), and what the landmarks measure: pose, eyes, mouth, smile.
+
+Why dlib: its HOG frontal-face detector is built into the `dlib-bin` wheel and its landmark and
+face-descriptor models ship in the `face-recognition-models` wheel, so everything works offline,
+on CPU, without a download. On the development photos a face is found in 256 of 260 real photos
+(the four misses are profiles and a strongly tilted face), against the Haar cascades' boxes that
+could not tell a face from a press wall's logos (docs/consistency.md, section 1).
+
+Detection runs on a grey copy whose short side is `DETECT_SHORT` px (HOG looks for faces of at
+least 80 px there; a photo where none is found is searched again at twice the size, then turned
+by +-`TURN_DEG`), and weaker detections are taken when their landmarks fit. Landmarks are fitted on the full working copy (the shape predictor samples
+pixels, so its cost does not depend on the image size, and the eyes need the detail).
+
+A detection counts as a face only when its landmarks fit: the shape predictor always returns 68
+points, even on a logo; the points fit a face when the eyes, brows and mouth line they mark are
+darker than the skin between them (`feature_contrast`), as they are in any lit face.
+
+Coordinates are working-copy pixels (x right, y down). Pose angles are degrees:
+- `yaw`: positive = the face turned towards the picture's right (the person's left);
+- `pitch`: positive = chin up;
+- `roll`: positive = head tilted clockwise in the picture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .decode import Decoded
+
+DETECT_SHORT = 200
+DETECT_LONG_MAX = 1024
+# A face tilted further than the HOG detector's ~+-25 degrees is looked for in the frame turned.
+TURN_DEG = 30.0
+# Detector score down to which a face is taken when none scores above 0 (its landmarks must fit).
+WEAK_SCORE = -0.6
+# Faces smaller than this share of the largest face's height do not count (posters, crowds).
+MIN_FACE_RATIO = 0.33
+# When landmarks fit a face (see find_faces; figures from the development photos in
+# docs/consistency.md): the points move less than this many inter-eye distances when their box
+# moves by 15% (real faces: median 0.07, 95% under 0.29; boxes on backdrops: 95% over 0.30) ...
+MAX_STABILITY = 0.30
+# ... and the eyes, brows and lip line are darker than the skin by this many grey-level standard
+# deviations of the face (real faces: 99% over 0.5).
+MIN_FEATURE_CONTRAST = 0.5
+
+# The 68-point scheme (iBUG 300-W): jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67.
+JAW, BROWS, NOSE = slice(0, 17), slice(17, 27), slice(27, 36)
+EYE_L, EYE_R = slice(36, 42), slice(42, 48)  # the eye on the picture's left / right
+MOUTH_OUT, MOUTH_IN = slice(48, 60), slice(60, 68)
+
+# A generic 3-D face (millimetres; x right, y down, z away from the camera; origin at the nose
+# tip) for the points a pose needs: nose tip, chin, outer eye corners, mouth corners, plus the
+# nose bridge and inner eye corners for stability. Average adult proportions, symmetric, so a
+# mirrored photo gives the mirrored pose.
+_MODEL_IDX = [30, 8, 36, 45, 39, 42, 48, 54, 27]
+_MODEL_3D = np.array([
+    (0.0, 0.0, 0.0),          # 30 nose tip
+    (0.0, 63.6, 12.5),        # 8 chin (menton)
+    (-43.3, -32.7, 26.0),     # 36 outer corner of the picture-left eye
+    (43.3, -32.7, 26.0),      # 45 outer corner of the picture-right eye
+    (-14.0, -31.0, 22.0),     # 39 inner corner, picture-left eye
+    (14.0, -31.0, 22.0),      # 42 inner corner, picture-right eye
+    (-28.9, 28.9, 24.1),      # 48 mouth corner, picture left
+    (28.9, 28.9, 24.1),       # 54 mouth corner, picture right
+    (0.0, -33.0, 18.0),       # 27 top of the nose bridge
+], np.float64)
+
+
+class ModelsMissing(RuntimeError):
+    """dlib or its model files are not installed (the `dlib-bin` and `face-recognition-models` wheels)."""
+
+
+def model_path(name: str) -> Path:
+    """Path of a model file shipped in the `face-recognition-models` wheel.
+
+    The package's own helpers import `pkg_resources` (gone from recent setuptools), so the file is
+    located from the package's folder without importing it."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelsMissing("face-recognition-models is not installed (pip install face-recognition-models)")
+    p = Path(next(iter(spec.submodule_search_locations))) / "models" / name
+    if not p.is_file():
+        raise ModelsMissing(f"model file {name} missing from face-recognition-models")
+    return p
+
+
+_models: dict[str, Any] = {}
+
+
+def _model(name: str) -> Any:
+    """dlib objects, loaded once per process (the 68-point model takes ~0.5 s to read)."""
+    if name not in _models:
+        try:
+            import dlib
+        except ImportError as exc:
+            raise ModelsMissing("dlib is not installed (pip install dlib-bin)") from exc
+        if name == "detector":
+            _models[name] = dlib.get_frontal_face_detector()
+        elif name == "shape68":
+            _models[name] = dlib.shape_predictor(str(model_path("shape_predictor_68_face_landmarks.dat")))
+        elif name == "descriptor":
+            _models[name] = dlib.face_recognition_model_v1(str(model_path("dlib_face_recognition_resnet_model_v1.dat")))
+        else:
+            raise KeyError(name)
+    return _models[name]
+
+
+@dataclass
+class Face:
+    """One face: its 68 landmarks in working-copy pixels and how it was found."""
+
+    points: np.ndarray  # (68, 2) float
+    score: float  # HOG detection score (higher = more face-like)
+    contrast: float  # feature_contrast of the landmarks
+    turned: float = 0.0  # degrees the frame was turned to find it (0 = upright)
+    stability: float | None = None  # landmark_stability, when it was checked
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """x, y, w, h in pixels: jaw line left to right, top of the brows to the chin."""
+        p = self.points
+        x0, x1 = p[JAW, 0].min(), p[JAW, 0].max()
+        y0, y1 = p[BROWS, 1].min(), p[JAW, 1].max()
+        return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+    @property
+    def eyes(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.points[EYE_L].mean(axis=0), self.points[EYE_R].mean(axis=0)
+
+
+def _detect_grey(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """The detection copy of `grey` and its scale (detection px per working px)."""
+    h, w = grey.shape
+    s = min(DETECT_SHORT / min(h, w), DETECT_LONG_MAX / max(h, w))
+    if abs(s - 1) < 0.02:
+        return grey, 1.0
+    small = cv2.resize(grey, (max(1, round(w * s)), max(1, round(h * s))),
+                       interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    return small, s
+
+
+# Landmark i of a face is landmark MIRROR[i] of its mirror image (iBUG 68-point scheme).
+MIRROR = np.array(list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30, 35, 34, 33, 32, 31]
+                  + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
+                  + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62, 61, 60, 67, 66, 65])
+
+
+def _shape(grey: np.ndarray, rect: Any, mirror: bool = False) -> np.ndarray:
+    """68 landmarks fitted from `rect`, on a crop around it (dlib copies the whole array it is
+    given, which costs more than the fit itself on a full frame). `mirror`: fitted on the
+    mirror image of the crop and mirrored back, in the same landmark order."""
+    import dlib
+
+    h, w = grey.shape
+    m = int(0.6 * max(rect.width(), rect.height())) + 2
+    x0, y0 = max(0, rect.left() - m), max(0, rect.top() - m)
+    x1, y1 = min(w, rect.right() + m + 1), min(h, rect.bottom() + m + 1)
+    crop = grey[y0:y1, x0:x1]
+    left, right = rect.left() - x0, rect.right() - x0
+    if mirror:
+        crop = crop[:, ::-1]
+        left, right = (x1 - x0) - 1 - right, (x1 - x0) - 1 - left
+    sh = _model("shape68")(np.ascontiguousarray(crop), dlib.rectangle(left, rect.top() - y0, right, rect.bottom() - y0))
+    pts = np.array([(p.x, p.y + y0) for p in sh.parts()], np.float64)
+    if mirror:
+        pts = pts[MIRROR]
+        pts[:, 0] = (x1 - x0) - 1 - pts[:, 0]
+    pts[:, 0] += x0
+    return pts
+
+
+def _canonical_box(pts: np.ndarray) -> Any:
+    """The detector-style square box of a set of landmarks (centre and size relative to the
+    points' centroid and RMS radius, as measured on the development photos' detections)."""
+    import dlib
+
+    c = pts.mean(0)
+    r = float(np.sqrt(((pts - c) ** 2).sum(1).mean()))
+    cx, cy, half = c[0], c[1] - 0.16 * r, 1.43 * r
+    return dlib.rectangle(int(round(cx - half)), int(round(cy - half)), int(round(cx + half)), int(round(cy + half)))
+
+
+def _fit(grey: np.ndarray, rect: Any) -> np.ndarray:
+    """`_fit_once` from the detector's box, then again from the box of those landmarks: the
+    fit depends on the box, and a detector box lands a few pixels differently on a mirrored
+    copy; the second fit starts from a box centred on the face itself."""
+    return _fit_once(grey, _canonical_box(_fit_once(grey, rect)))
+
+
+def _fit_once(grey: np.ndarray, rect: Any) -> np.ndarray:
+    """68 landmarks, averaged with the fit on the mirror image (mirrored back).
+
+    The shape predictor is not exactly symmetric: on a turned face it places the far side's
+    points differently from how it places them on the same face mirrored, and the yaw of a
+    photo and of its mirrored copy then differ by up to 30 degrees instead of only in sign.
+    Averaging the two fits removes that left/right bias (and some noise) for one more fit."""
+    return (_shape(grey, rect) + _shape(grey, rect, mirror=True)) / 2
+
+
+def feature_contrast(grey: np.ndarray, pts: np.ndarray) -> float:
+    """How much darker the eyes, brows and lip line are than the skin around them, in units of
+    the face's grey-level standard deviation. A face's features are darker than its skin in any
+    lighting and for any skin tone; 68 points placed on a logo or a wall pattern are not."""
+    h, w = grey.shape
+    iod = float(np.linalg.norm(pts[EYE_R].mean(0) - pts[EYE_L].mean(0)))
+    if iod < 4:
+        return 0.0
+    r = max(1, int(round(0.06 * iod)))
+
+    def sample(xy: np.ndarray) -> np.ndarray:
+        xi = np.clip(np.round(xy[:, 0]).astype(int), 0, w - 1)
+        yi = np.clip(np.round(xy[:, 1]).astype(int), 0, h - 1)
+        out = []
+        for dx in (-r, 0, r):
+            for dy in (-r, 0, r):
+                out.append(grey[np.clip(yi + dy, 0, h - 1), np.clip(xi + dx, 0, w - 1)])
+        return np.concatenate(out).astype(np.float64)
+
+    eye_l, eye_r = pts[EYE_L].mean(0), pts[EYE_R].mean(0)
+    dark = np.vstack([pts[EYE_L], pts[EYE_R], eye_l[None], eye_r[None], pts[19:20], pts[24:25],
+                      pts[[60, 64]], (pts[62:63] + pts[66:67]) / 2, pts[[31, 35]]])
+    # skin: cheeks (between the eye and the mouth corner), the nose bridge, the forehead
+    # just above the brows' middle, the chin above the menton
+    up = (eye_l + eye_r) / 2 - pts[8]
+    up = up / (np.linalg.norm(up) + 1e-9)
+    skin = np.vstack([
+        (pts[EYE_L].mean(0) + pts[48]) / 2, (pts[EYE_R].mean(0) + pts[54]) / 2,
+        (pts[40] + pts[31] + pts[48]) / 3, (pts[47] + pts[35] + pts[54]) / 3,
+        pts[28:29], pts[29:30], (pts[21] + pts[22]) / 2 + up * 0.25 * iod,
+        (pts[57] + pts[8]) / 2,
+    ])
+    d, s = sample(dark), sample(skin)
+    x0, y0 = np.clip(pts.min(0).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(pts.max(0).astype(int) + 1, 1, [w, h])
+    region = grey[y0:y1, x0:x1]
+    sd = float(region.std()) if region.size > 4 else 0.0
+    return float((np.median(s) - np.median(d)) / max(sd, 4.0))
+
+
+def find_faces(d: Decoded) -> list[Face]:
+    """Every face in `d` whose landmarks fit, largest first (cached on the Decoded).
+
+    The largest upright detection is the face. Any other detection (a second face, a weak
+    detection, or a face found only in the turned frame) counts only when its landmarks fit it:
+    they stay put when
+    the box they were fitted from moves (`landmark_stability`) and they mark features darker
+    than the skin (`feature_contrast`)."""
+    cached = getattr(d, "_faces", None)
+    if cached is not None:
+        return cached
+    import dlib
+
+    full = _grey(d)
+    small, s = _detect_grey(full)
+    det = _model("detector")
+    found: list[tuple[Face, Any, np.ndarray]] = []  # face, its box, the grey it was fitted on
+
+    def fit(rects: Any, scores: Any, grey: np.ndarray, k: float, turned: float) -> None:
+        for r, sc in zip(rects, scores):
+            rect = dlib.rectangle(int(r.left() / k), int(r.top() / k), int(r.right() / k), int(r.bottom() / k))
+            pts = _fit(grey, rect)
+            found.append((Face(pts, float(sc), feature_contrast(grey, pts), turned), rect, grey))
+
+    for up in (0, 1):  # a small face (under ~80 px at the detection size): look at twice the size
+        rects, scores, _ = det.run(small, up, 0.0)
+        if len(rects):
+            fit(rects, scores, full, s, 0.0)
+            break
+    if not found:
+        # a soft (out of focus, shaken) face scores low: take weaker detections whose landmarks
+        # fit, so that a blurred portrait is measured as blurred, not as faceless
+        rects, scores, _ = det.run(small, 1, WEAK_SCORE)
+        fit(rects, scores, full, s, 0.0)
+        found[:] = [t for t in found if _fits(*t)]
+    back = None
+    if not found:  # a strongly tilted head (or camera): search the frame turned both ways
+        h, w = full.shape
+        for angle in (TURN_DEG, -TURN_DEG):
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            turned = cv2.warpAffine(full, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            tsmall, ts = _detect_grey(turned)
+            rects, scores, _ = det.run(tsmall, 1, 0.0)
+            if len(rects):
+                fit(rects, scores, turned, ts, angle)
+                back = cv2.invertAffineTransform(m)
+                break
+    found.sort(key=lambda t: -t[0].box[3])
+    faces: list[Face] = []
+    for i, (f, rect, grey) in enumerate(found):
+        if i > 0 and f.box[3] < MIN_FACE_RATIO * found[0][0].box[3]:
+            continue
+        if (i > 0 or f.turned) and not _fits(f, rect, grey):
+            continue
+        if back is not None:  # turned frame -> upright frame
+            f.points = f.points @ back[:, :2].T + back[:, 2]
+        faces.append(f)
+    try:
+        d._faces = faces  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return faces
+
+
+def _fits(f: Face, rect: Any, grey: np.ndarray) -> bool:
+    """The landmarks fit a face: stable when their box moves, features darker than the skin."""
+    if f.stability is None:
+        f.stability = landmark_stability(grey, rect, f.points)
+    return f.stability <= MAX_STABILITY and f.contrast >= MIN_FEATURE_CONTRAST
+
+
+def _grey(d: Decoded) -> np.ndarray:
+    g = getattr(d, "_grey_full", None)
+    if g is None:
+        g = cv2.cvtColor(d.pixels, cv2.COLOR_RGB2GRAY)
+        try:
+            d._grey_full = g  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return g
+
+
+# ------------------------------------------------------------------------------------------------
+# measures from the landmarks
+
+
+def head_pose(pts: np.ndarray, width: int, height: int) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees from the landmarks and the generic 3-D face (solvePnP).
+
+    The camera is a portrait lens: focal length twice the frame's long side, centred, no
+    distortion (the angles barely depend on it at headshot distances)."""
+    f = 2.0 * max(width, height)
+    cam = np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1]], np.float64)
+    img = pts[_MODEL_IDX].astype(np.float64)
+    # start from a frontal face at the distance its size implies, so the solver never flips
+    # the face round to look away from the camera
+    iod = float(np.linalg.norm(img[3] - img[2]))
+    z0 = f * 86.6 / max(iod, 1e-6)
+    c = img[0]
+    t0 = np.array([(c[0] - width / 2) * z0 / f, (c[1] - height / 2) * z0 / f, z0], np.float64)
+    ok, rvec, tvec = cv2.solvePnP(_MODEL_3D, img, cam, None, rvec=np.zeros((3, 1)), tvec=t0.reshape(3, 1),
+                                  useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
+    if not ok:
+        raise ValueError("head pose did not converge")
+    R, _ = cv2.Rodrigues(rvec)
+    # R = Rz(roll) @ Ry(b) @ Rx(a): camera and model axes are x right, y down, z away
+    b = math.degrees(math.asin(float(np.clip(-R[2, 0], -1.0, 1.0))))
+    a = math.degrees(math.atan2(R[2, 1], R[2, 2]))
+    roll = math.degrees(math.atan2(R[1, 0], R[0, 0]))
+    # Ry(b > 0) turns the nose (model -z) towards -x, the picture's left; Rx(a > 0) turns it down
+    return -b, -a, roll
+
+
+def eye_aspect_ratio(eye: np.ndarray) -> float:
+    """Soukupova & Cech's eye aspect ratio: lid-to-lid height over the corner-to-corner width
+    (~0.3 open, under ~0.15 closed)."""
+    v = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
+    h = np.linalg.norm(eye[0] - eye[3])
+    return float(v / (2.0 * h)) if h > 0 else 0.0
+
+
+def _to_face_frame(pts: np.ndarray) -> np.ndarray:
+    """Landmarks rotated so the eye line is horizontal, in units of the inter-eye distance."""
+    el, er = pts[EYE_L].mean(0), pts[EYE_R].mean(0)
+    d = er - el
+    iod = float(np.hypot(*d)) or 1.0
+    c, s = d / iod
+    R = np.array([[c, s], [-s, c]])
+    return (pts - (el + er) / 2) @ R.T / iod
+
+
+def mouth_openness(pts: np.ndarray) -> float:
+    """Gap between the inner lips over the mouth width (0 closed; ~0.3 talking; > 0.5 wide open)."""
+    inner = pts[MOUTH_IN]
+    gap = (np.linalg.norm(inner[1] - inner[7]) + np.linalg.norm(inner[2] - inner[6])
+           + np.linalg.norm(inner[3] - inner[5])) / 3
+    width = np.linalg.norm(pts[54] - pts[48])
+    return float(gap / width) if width > 0 else 0.0
+
+
+def smile(pts: np.ndarray) -> float:
+    """Mouth corners raised above the lips' centre, in inter-eye distances (0 neutral, ~0.1
+    and more a clear smile, negative turned down). Measured in the face's own frame, so a head
+    tilt does not pass for a smile."""
+    q = _to_face_frame(pts)
+    corners = (q[48, 1] + q[54, 1]) / 2
+    centre = (q[62, 1] + q[66, 1] + q[51, 1] + q[57, 1]) / 4
+    return float(centre - corners)
+
+
+def mouth_width(pts: np.ndarray) -> float:
+    """Corner-to-corner mouth width in inter-eye distances (~0.8 relaxed, more when smiling)."""
+    q = _to_face_frame(pts)
+    return float(np.linalg.norm(q[54] - q[48]))
+
+
+def crown_and_chin(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chin (the menton landmark) and an estimated crown: the top of the skull lies about as far
+    above the eye line as the chin lies below it (adult head proportions), along the face's
+    own vertical axis. Hair above the crown is not counted."""
+    el, er = pts[EYE_L].mean(0), pts[EYE_R].mean(0)
+    mid = (el + er) / 2
+    chin = pts[8]
+    d = er - el
+    up = np.array([d[1], -d[0]]) / (np.hypot(*d) or 1.0)  # perpendicular to the eye line, upwards
+    down = float(np.dot(chin - mid, -up))
+    return mid + up * down, chin
+
+
+def landmark_stability(grey: np.ndarray, rect: Any, pts: np.ndarray) -> float:
+    """How far the landmarks move when the box they were fitted from moves (mean point
+    displacement over the inter-eye distance, for boxes shifted by 15% of their size). Landmarks
+    that found a face stay on its eyes, nose and mouth; on a logo or a wall they follow the box."""
+    import dlib
+
+    w, h = rect.width(), rect.height()
+    iod = float(np.linalg.norm(pts[EYE_R].mean(0) - pts[EYE_L].mean(0))) or 1.0
+    moved = []
+    for dx, dy in ((0.15, 0.0), (-0.15, 0.0), (0.0, 0.15), (0.0, -0.15)):
+        r = dlib.rectangle(int(rect.left() + dx * w), int(rect.top() + dy * h),
+                           int(rect.right() + dx * w), int(rect.bottom() + dy * h))
+        moved.append(np.linalg.norm(_shape(grey, r) - pts, axis=1).mean())
+    return float(np.mean(moved) / iod)
