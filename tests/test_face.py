@@ -190,8 +190,12 @@ def test_smile_is_corner_lift_in_the_face_frame():
     assert landmarks.mouth_width(_mouth(0.0, width=1.2)) == pytest.approx(1.2, abs=1e-6)
     assert landmarks.mouth_openness(_mouth(0.0)) == pytest.approx(0.0, abs=1e-6)
     opened = _mouth(0.0)
-    opened[65:68] += (0, 0.3 * 40)  # the lower lip drops by 0.3 of the eye distance
+    opened[[55, 56, 57, 58, 59, 65, 66, 67]] += (0, 0.3 * 40)  # the lower lip drops by 0.3 eye distances
     assert landmarks.mouth_openness(opened) == pytest.approx(0.3 / 0.9, rel=1e-6)
+    assert landmarks.mouth_fits(_mouth(0.0)) and landmarks.mouth_fits(opened)
+    crossed = _mouth(0.0)
+    crossed[61:64] += (0, 0.3 * 40)  # the upper inner lip below the lower one: not a mouth
+    assert not landmarks.mouth_fits(crossed)
 
 
 def test_eye_aspect_ratio():

@@ -25,6 +25,8 @@ Columns (fractions are of the full frame's width / height; None when no face was
 - `mouth_openness`: inner-lip gap over mouth width (0 closed).
 - `smile`: mouth corners raised above the lips' centre, in inter-eye distances (0 neutral).
 - `mouth_width`: mouth corner to corner, in inter-eye distances (wider when smiling).
+  The three mouth measures are None when the mouth landmarks do not describe a mouth
+  (`landmarks.mouth_fits`: inner lips crossed or outside the outer ones).
 - `face_score`: the detector's score of the main face (higher = clearer face).
 - `eyes_found`: the eye positions come from landmarks (True whenever a face was found).
 """
@@ -109,6 +111,9 @@ def extract(d: Decoded) -> dict[str, Any]:
     eye_w = max(eye_dist_px / W, 1e-6)  # inter-eye distance as a fraction of width
     yaw, pitch, roll = landmarks.head_pose(pts, W, H)
     openness = min(landmarks.eye_aspect_ratio(pts[landmarks.EYE_L]), landmarks.eye_aspect_ratio(pts[landmarks.EYE_R]))
+    mouth = ({"mouth_openness": _r(landmarks.mouth_openness(pts), 3), "smile": _r(landmarks.smile(pts), 3),
+              "mouth_width": _r(landmarks.mouth_width(pts), 3)} if landmarks.mouth_fits(pts)
+             else {"mouth_openness": None, "smile": None, "mouth_width": None})
     return {
         "face_count": geo.count,
         "face_found": True,
@@ -126,9 +131,7 @@ def extract(d: Decoded) -> dict[str, Any]:
         "inter_eye_px": _r(eye_dist_px * orig_scale, 1),
         "yaw_deg": _r(yaw, 2), "pitch_deg": _r(pitch, 2), "roll_deg": _r(roll, 2),
         "eye_openness": _r(openness, 3),
-        "mouth_openness": _r(landmarks.mouth_openness(pts), 3),
-        "smile": _r(landmarks.smile(pts), 3),
-        "mouth_width": _r(landmarks.mouth_width(pts), 3),
+        **mouth,
         "face_score": _r(f.score, 2),
         "eyes_found": True,
     }
