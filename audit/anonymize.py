@@ -58,7 +58,7 @@ _NOUNS = ("Badger", "Bison", "Crane", "Dolphin", "Eagle", "Falcon", "Finch", "Fo
 _STAFF_KEEP = {"title", "department", "row", "photo_date", "photo_source", "client_facing", "seniority",
                "platforms", "match_rule"}
 # Photo columns that may hold arbitrary text from the file (author, captions, paths): dropped.
-_PHOTO_DROP = ("text_chunks", "phash", "dhash", "face_phash")
+_PHOTO_DROP = ("text_chunks", "phash", "dhash", "face_phash", "face_descriptor")
 _WORD = re.compile(r"[\w.@/+'’\-]+")
 _TRAIL = ".,;:)!?'\"’"
 _LEAD = "'\"‘’("  # quotes around a value ("employee_id '100550' appears...") are not part of it

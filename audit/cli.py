@@ -300,6 +300,11 @@ def _input_arguments(command: Any) -> Any:
                    "quarter's (use after a deliberate change of style).")
 @click.option("--anonymize", is_flag=True,
               help="Stable pseudonyms for names, ids, e-mails and files in every output; no faces in the report.")
+@click.option("--identity", is_flag=True,
+              help="Compare the faces (a face descriptor per photo, about 0.15 s each, cached): one face under "
+                   "two people; with --previous, a new photo of someone else. The descriptors go into "
+                   "audit.json (biometric data: keep it as confidential as the photos; --anonymize leaves "
+                   "them out).")
 @click.option("--client", "client_name", default=None,
               help="Client name on the cover (overrides the policy's [report] client).")
 @click.option("--consultant", default=None, help="Consultant name on the cover (overrides [report] consultant).")
@@ -311,7 +316,8 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
         extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
-        sources_csv: Path | None, relearn_style: bool, anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
+        sources_csv: Path | None, relearn_style: bool, anonymize: bool, identity: bool,
+        client_name: str | None, consultant: str | None, logo: Path | None,
         accent: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
 
@@ -346,8 +352,10 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy,
                          as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=None if to_stdout else out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-                         options={"ai_model": str(ai_model.resolve())} if ai_model else {},
-                         sources_csv=sources_csv)
+                         options=({"ai_model": str(ai_model.resolve())} if ai_model else {})
+                         | ({"identity": True} if identity else {}),
+                         sources_csv=sources_csv,
+                         previous_faces=previous[-1].faces() if identity and previous else {})
     if previous and not relearn_style:
         from .history import kept_style
 

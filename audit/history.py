@@ -49,6 +49,13 @@ class Snapshot:
     numbers: dict[str, Any]
     anonymized: bool = False
     house_style: dict[str, Any] | None = None  # the learned style it judged against (audit.json)
+    photo_face: dict[str, str] = field(default_factory=dict)  # employee_id -> face_descriptor (--identity)
+
+    def faces(self) -> dict[str, dict[str, Any]]:
+        """employee_id -> the person's photo in this audit with its face descriptor, for the
+        identity check (only audits run with --identity hold descriptors)."""
+        return {e: {"file": self.photo_file.get(e), "sha256": self.photo_sha.get(e), "face_descriptor": d,
+                    "as_of": self.as_of.isoformat()} for e, d in self.photo_face.items()}
 
 
 @dataclass
@@ -121,9 +128,10 @@ def _numbers(summary: dict[str, Any], budget: dict[str, Any] | None) -> dict[str
     }
 
 
-def _people_photos(staff: list[dict[str, Any]], photos: list[dict[str, Any]]) -> tuple[dict, dict, dict]:
+def _people_photos(staff: list[dict[str, Any]], photos: list[dict[str, Any]]) -> tuple[dict, dict, dict, dict]:
     sha_by_file = {p.get("file"): p.get("sha256") for p in photos}
-    people, sha, files = {}, {}, {}
+    face_by_file = {p.get("file"): p.get("face_descriptor") for p in photos if p.get("face_descriptor")}
+    people, sha, files, faces = {}, {}, {}, {}
     for s in staff:
         eid = s.get("employee_id")
         if eid is None:
@@ -135,7 +143,9 @@ def _people_photos(staff: list[dict[str, Any]], photos: list[dict[str, Any]]) ->
             files[eid] = f
             if sha_by_file.get(f):
                 sha[eid] = sha_by_file[f]
-    return people, sha, files
+            if face_by_file.get(f):
+                faces[eid] = face_by_file[f]
+    return people, sha, files, faces
 
 
 def snapshot_from_doc(doc: dict[str, Any], source: str) -> Snapshot:
@@ -150,10 +160,10 @@ def snapshot_from_doc(doc: dict[str, Any], source: str) -> Snapshot:
     for f in doc.get("findings") or []:
         key = f.get("key") or f"{f.get('code')}|{f.get('employee_id') or ''}|{f.get('file') or ''}"
         keys[key] = f.get("severity") or "info"
-    people, sha, files = _people_photos(doc.get("staff") or [], doc.get("photos") or [])
+    people, sha, files, faces = _people_photos(doc.get("staff") or [], doc.get("photos") or [])
     return Snapshot(as_of=as_of, source=source, finding_keys=keys, people=people, photo_sha=sha,
                     photo_file=files, numbers=_numbers(doc.get("summary") or {}, doc.get("budget")),
-                    anonymized=bool(doc.get("anonymized")),
+                    anonymized=bool(doc.get("anonymized")), photo_face=faces,
                     house_style=doc.get("house_style") if isinstance(doc.get("house_style"), dict) else None)
 
 
@@ -161,7 +171,7 @@ def snapshot_from_result(result: Any, anonymized: bool = False) -> Snapshot:
     """A Snapshot of an AuditResult (the current run)."""
     staff = result.staff.to_dict("records")
     photos = result.photos[[c for c in ("file", "sha256") if c in result.photos]].to_dict("records")
-    people, sha, files = _people_photos(staff, photos)
+    people, sha, files, _faces = _people_photos(staff, photos)
     return Snapshot(as_of=result.config.as_of, source="current",
                     finding_keys={f.key: f.severity for f in result.findings}, people=people,
                     photo_sha=sha, photo_file=files, numbers=_numbers(result.summary(), result.budget),

@@ -14,7 +14,7 @@ Method (plain numbers, no trained model):
    measure's `min_diff`, so that a very uniform set does not flag differences nobody can see.
    Some measures are one-sided (only too soft, too small, too much clipping counts).
 4. **Score.** A photo starts at 100 and loses up to `family_penalty` points per family of measures
-   (framing, backdrop, colour, exposure, sharpness, resolution, shape) on a logistic curve of its
+   (framing, pose, eyes, expression, backdrop, colour, exposure, sharpness, resolution, shape) on a logistic curve of its
    worst |z| in that family (half the penalty at `outlier_z`); no face costs a full framing
    penalty. The photo's score is against its own style; the set's score is the mean of the
    photos' scores against the *main* style, so a set that mixes shoots scores lower.
@@ -58,6 +58,13 @@ MEASURES: tuple[Measure, ...] = (
     Measure("eye_line", "framing", "eye line (from the top)", "fraction"),
     Measure("face_center_x", "framing", "horizontal position of the face", "fraction"),
     Measure("roll_deg", "framing", "head tilt", "deg"),
+    # From the face's landmarks (features/landmarks.py): pose, eyes and expression, the way OFIQ
+    # judges a face, but against the house's own pose and smile rather than a passport's.
+    Measure("yaw_deg", "pose", "head turn (yaw; + = towards the picture's right)", "deg"),
+    Measure("pitch_deg", "pose", "head raised or lowered (pitch; + = chin up)", "deg"),
+    Measure("eye_openness", "eyes", "eye openness (lid gap / eye width of the less open eye)", "ratio", side="low"),
+    Measure("smile", "expression", "smile (mouth corners raised, in eye distances)", "ratio"),
+    Measure("mouth_openness", "expression", "open mouth (lip gap / mouth width)", "ratio"),
     Measure("backdrop_L", "backdrop", "backdrop lightness", "L*"),
     Measure("backdrop_a", "backdrop", "backdrop colour (green-red a*)", "a*"),
     Measure("backdrop_b", "backdrop", "backdrop colour (blue-yellow b*)", "b*"),
@@ -82,7 +89,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("aspect_ratio", "shape", "aspect ratio (width / height)", "ratio"),
 )
 MEASURE_BY_COLUMN = {m.column: m for m in MEASURES}
-FAMILIES: tuple[str, ...] = ("framing", "backdrop", "colour", "exposure", "sharpness", "resolution", "shape")
+FAMILIES: tuple[str, ...] = ("framing", "pose", "eyes", "expression", "backdrop", "colour", "exposure",
+                             "sharpness", "resolution", "shape")
 
 MAD_SCALE = 1.4826
 

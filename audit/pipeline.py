@@ -48,6 +48,8 @@ class AuditConfig:
     # learning again; None learns it from this set.
     style_baseline: dict[str, Any] | None = None
     style_baseline_from: str = "an earlier audit"
+    # --identity with --previous: employee_id -> the previous audit's photo and face descriptor
+    previous_faces: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -199,7 +201,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     if on_stage:
         on_stage("check", len(files))
     photos, style, findings = assess(inventory, rows, policy, config.as_of, style_baseline=config.style_baseline,
-                                     style_baseline_from=config.style_baseline_from)
+                                     style_baseline_from=config.style_baseline_from,
+                                     previous_faces=config.previous_faces)
     log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
     # the other leavers are nobody's business here.
@@ -230,6 +233,7 @@ def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[
 
 def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy, as_of: date,
            style_baseline: dict[str, Any] | None = None, style_baseline_from: str = "an earlier audit",
+           previous_faces: dict[str, dict[str, Any]] | None = None,
            ) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
     """Everything after the measurements: join the feature rows to the inventory, score AI
     evidence, learn the house style (or judge against a kept one) and run the checks. The rule
@@ -246,7 +250,7 @@ def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy, as_
     photos = nulls_to_none(photos)
 
     ctx = CheckContext(staff=inventory.staff, photos=photos, policy=policy, as_of=as_of,
-                       facts=inventory.facts, style=style)
+                       facts=inventory.facts, style=style, previous_faces=previous_faces or {})
     findings = run_checks(ctx)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.code, f.employee_id or "", f.file or ""))
     return photos, style, findings

@@ -45,7 +45,9 @@ def run_case(case: dict) -> list:
         csv.write_text(case["staff"].strip() + "\n", encoding="utf-8")
         staff = read_staff(csv, policy["columns"], as_of=as_of, values=policy["values"])
         inventory = build_inventory(root, staff, exclude=None)
-        _photos, _style, findings = assess(inventory, rows, policy, as_of)
+        # `previous`: the photos of an earlier audit, as --identity --previous reads them
+        previous = {p["employee_id"]: p for p in case.get("previous", [])}
+        _photos, _style, findings = assess(inventory, rows, policy, as_of, previous_faces=previous)
     return findings
 
 

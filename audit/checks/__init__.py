@@ -35,6 +35,9 @@ class CheckContext:
     as_of: date
     facts: list[InputFact] = field(default_factory=list)  # what reading the CSV and folder saw
     style: Any = None  # the set's HouseStyle (audit.house_style), learned once by the pipeline
+    # With --identity and --previous: employee_id -> the previous audit's photo (file, sha256,
+    # face_descriptor, as_of), for the identity check.
+    previous_faces: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     _by_file: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -188,7 +191,7 @@ def rule_record(rule: Any) -> dict[str, Any]:
 
 def load_checks() -> dict[str, CheckSpec]:
     """Every check, registered once, in one known order."""
-    from . import ai, consistency, data, duplicates, role, stale  # noqa: F401
+    from . import ai, consistency, data, duplicates, identity, role, stale  # noqa: F401
 
     return REGISTRY
 

@@ -21,6 +21,7 @@ FIXED_BY_EDITING = {"blockiness"}
 FAMILY_CODE = {
     "framing": "CON003", "backdrop": "CON004", "colour": "CON005", "exposure": "CON006",
     "sharpness": "CON007", "resolution": "CON008", "shape": "CON009",
+    "eyes": "CON011", "pose": "CON012", "expression": "CON013",
 }
 
 
@@ -132,6 +133,20 @@ def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) ->
         return "Centre the face horizontally."
     if c == "roll_deg":
         return f"Straighten the photo (rotate it by {-d.diff:+.0f}°) or retake with the head level."
+    if c == "yaw_deg":
+        side = "right" if d.value > 0 else "left"
+        return (f"The face is turned towards the picture's {side} by about {abs(d.value):.0f}°; "
+                f"in the set it is {_turn(d.house)}.")
+    if c == "pitch_deg":
+        return ("The chin is raised" if up else "The head is lowered") + f" by about {abs(d.diff):.0f}° more than in the set."
+    if c == "eye_openness":
+        return "The eyes look closed or half-closed (a blink): retake, or choose another frame of the same shoot."
+    if c == "smile":
+        return ("Here the person smiles and the set is more neutral: retake with the set's expression."
+                if up else "Here the expression is more serious than the set's smiles: retake with the set's expression.")
+    if c == "mouth_openness":
+        return ("The mouth is open (talking or laughing); the set's mouths are closed or less open." if up
+                else "The mouth is closed; in the set the smiles show the teeth.")
     if c.startswith("backdrop"):
         if d.family == "exposure":
             return ("The photo is brighter than the set: darken it." if up
@@ -160,6 +175,12 @@ def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) ->
     if c == "aspect_ratio":
         return f"The set's aspect ratio is {d.house:.2f} (width / height)."
     return None
+
+
+def _turn(yaw: float) -> str:
+    if abs(yaw) < 5:
+        return "frontal"
+    return f"turned {abs(yaw):.0f}° towards the picture's {'right' if yaw > 0 else 'left'}"
 
 
 def _backdrop(hs: house_style.HouseStyle, group: str | None) -> str:
@@ -193,12 +214,64 @@ TABLE = {
 
 
 @check("consistency", codes=["CON001", "CON002", "CON003", "CON004", "CON005", "CON006", "CON007",
-                             "CON008", "CON009", "CON010"], tables={"consistency": TABLE})
+                             "CON008", "CON009", "CON010", "CON011", "CON012", "CON013", "CON014"],
+       params={"CON014": {
+           "crown_cut": Param("share of the head's height above the frame from which the crown counts as cut", above=0, max=1),
+           "chin_cut": Param("share of the head's height below the frame from which the chin counts as cut", above=0, max=1),
+       }},
+       tables={"consistency": TABLE})
 def check_consistency(ctx: CheckContext) -> None:
     photos = ctx.photos
     if photos is None or len(photos) == 0 or "file" not in photos:
         return
-    emit_style(ctx, ctx.house(), _owner(photos))
+    hs = ctx.house()
+    owner = _owner(photos)
+    emit_style(ctx, hs, owner)
+    emit_head_cut(ctx, hs, owner)
+
+
+def emit_head_cut(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, Any]) -> None:
+    """CON014: the head cut off by the frame. The chin always counts; the crown only when the
+    house shows whole heads (some house styles crop the top of the head on purpose: then a cut
+    crown is the house's, and a much larger head is still a CON003 framing outlier)."""
+    if "crown_y" not in ctx.photos or "head_height" not in ctx.photos:
+        return
+    p = ctx.params("CON014")
+    rows = ctx.photo_by_file()
+    cuts: dict[str, tuple[float, float]] = {}
+    for f in hs.files:
+        r = rows.get(f, {})
+        crown, chin, hh = (_num(r.get(k)) for k in ("crown_y", "chin_y", "head_height"))
+        if crown is None or chin is None or not hh:
+            continue
+        cuts[f] = (max(0.0, -crown) / hh, max(0.0, chin - 1.0) / hh)
+    crowns_cut = sum(1 for c, _ in cuts.values() if c >= p["crown_cut"])
+    house_cuts_crowns = len(cuts) >= 3 and crowns_cut > len(cuts) / 2
+    for f, (crown, chin) in cuts.items():
+        parts = []
+        if chin >= p["chin_cut"]:
+            parts.append(f"the chin (about {chin:.0%} of the head below the frame)")
+        if crown >= p["crown_cut"] and not house_cuts_crowns:
+            parts.append(f"the top of the head (about {crown:.0%} of the head above the frame)")
+        if not parts:
+            continue
+        house_share = hs.house_value("head_size")
+        ctx.emit("CON014", "The frame cuts off " + " and ".join(parts) + ".",
+                 employee_id=owner.get(f), file=f,
+                 evidence={"family": "framing", "measure": "crown_y" if crown >= p["crown_cut"] else "chin_y",
+                           "crown_cut": round(crown, 3), "chin_cut": round(chin, 3),
+                           "crown_y": rows[f].get("crown_y"), "chin_y": rows[f].get("chin_y"),
+                           "head_height": rows[f].get("head_height"),
+                           "house_crowns_cut": f"{crowns_cut}/{len(cuts)}",
+                           "house_head_size": None if house_share is None else round(house_share, 4)})
+
+
+def _num(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ _EXTRACTORS = [
     ("forensic", "forensic"),
     ("face", "face"),
     ("look", "look"),  # after face: reuses its detection
+    ("identity", "identity"),  # only with --identity (options["identity"])
 ]
 _loaded: list[tuple[str, Extractor]] = []
 

@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 PIXEL_KINDS = ("greyscale", "colour_cast", "blur", "low_resolution", "overexpose", "underexpose",
-               "tight_crop", "loose_crop", "rotate", "rotate90")
-SPEC_KINDS = ("backdrop",)
+               "tight_crop", "crown_cut", "loose_crop", "rotate", "rotate90")
+SPEC_KINDS = ("backdrop", "eyes_closed", "mouth_open")
 KINDS = PIXEL_KINDS + SPEC_KINDS
 # The tilt of the "rotate" deviation. The rendered people tilt their heads by up to about +-8
 # degrees (robust spread ~4.5), so a tilt must exceed 3.5 x that to stand out: 20 degrees is a
@@ -28,8 +28,8 @@ ROTATE_DEG = 20.0
 EXPECTED_FAMILY = {
     "greyscale": "colour", "colour_cast": "colour", "blur": "sharpness",
     "low_resolution": "resolution", "overexpose": "exposure", "underexpose": "exposure",
-    "tight_crop": "framing", "loose_crop": "framing", "rotate": "framing", "rotate90": "shape",
-    "backdrop": "backdrop",
+    "tight_crop": "framing", "crown_cut": "framing", "loose_crop": "framing", "rotate": "framing",
+    "rotate90": "shape", "backdrop": "backdrop", "eyes_closed": "eyes", "mouth_open": "expression",
 }
 
 # A backdrop clearly unlike a neutral grey studio backdrop (a warm beige office wall) and, for
@@ -79,6 +79,9 @@ def apply_deviation(img: Image.Image, kind: str) -> Image.Image:
     if kind == "tight_crop":  # the middle 60% around the face, enlarged back to the frame size
         box = (int(0.2 * W), int(0.12 * H), int(0.8 * W), int(0.72 * H))
         return img.crop(box).resize((W, H), Image.Resampling.LANCZOS)
+    if kind == "crown_cut":  # cropped from 30% down: the top of the head is off, the face enlarged
+        box = (int(0.15 * W), int(0.30 * H), int(0.85 * W), H)
+        return img.crop(box).resize((W, H), Image.Resampling.LANCZOS)
     if kind == "loose_crop":  # zoomed out: the portrait shrunk to 62% inside a wider frame
         s = 0.62
         small = img.resize((round(W * s), round(H * s)), Image.Resampling.LANCZOS)
@@ -99,7 +102,12 @@ def apply_deviation(img: Image.Image, kind: str) -> Image.Image:
 
 
 def deviate_spec(spec, kind: str):
-    """A copy of a `PortraitSpec` rendered with a deviation of `kind` (only `backdrop` today)."""
+    """A copy of a `PortraitSpec` rendered with a deviation of `kind`: another backdrop, the
+    eyes closed (a blink), the mouth open (talking)."""
+    if kind == "eyes_closed":
+        return replace(spec, eyes_open=0.0)
+    if kind == "mouth_open":
+        return replace(spec, mouth_open=1.0)
     if kind != "backdrop":
         raise ValueError(f"deviation {kind!r} is a pixel edit: use apply_deviation()")
     r, g, b = spec.backdrop
