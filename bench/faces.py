@@ -1,0 +1,293 @@
+"""Face measures on real photos: are they there, do they mirror, and what do the face rules find?
+
+    .venv/bin/python bench/faces.py mirror [--data ../shared/devdata]
+    .venv/bin/python bench/faces.py sets   [--data ../shared/devdata]
+    .venv/bin/python bench/faces.py identity [--data ../shared/devdata]
+
+`mirror`: every real photo of the development set (its `manifest.csv`, label `real`) and its
+mirrored copy: how often a face and each measure are found, and how well yaw and roll change
+sign (and pitch stays) between the two. A correct pose measure gives yaw' = -yaw, roll' = -roll.
+
+`sets`: the development set's real photos come from a few sources that are each a portfolio
+(a studio's headshots, a team page, two conference speaker pages). Each is audited as one
+portfolio, untouched (false outliers), and with injected outliers made from its own photos
+(recall per kind). See docs/consistency.md, section 4, for the figures.
+
+`identity`: the face descriptor (`--identity`) on the same sets: its CPU cost per photo, how close
+two different people of one set come, and how far an edited copy of a photo moves.
+
+The development photos are read, never written; copies with injections go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "devdata"
+POSE_MEASURES = ("yaw_deg", "pitch_deg", "roll_deg", "eye_openness", "mouth_openness", "smile")
+
+
+def real_photos(data: Path) -> list[dict[str, str]]:
+    with open(data / "manifest.csv", newline="", encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if r["label"] == "real"]
+
+
+def _measure_mirrored(data: Path, file: str) -> tuple[dict[str, Any], dict[str, Any], float]:
+    from PIL import ImageOps
+
+    from audit.features import face
+    from audit.features.decode import Decoded, decode
+
+    d = decode(data / file, file)
+    t = time.process_time()
+    a = face.extract(d)
+    cpu = time.process_time() - t
+    m = Decoded(path=None, file=file, format=d.format, mode="RGB", original_size=d.original_size,
+                image=ImageOps.mirror(d.image))
+    return a, face.extract(m), cpu
+
+
+def mirror(data: Path) -> dict[str, Any]:
+    rows = real_photos(data)
+    pairs, cpu = [], []
+    for r in rows:
+        a, b, t = _measure_mirrored(data, r["file"])
+        pairs.append((r["file"], a, b))
+        cpu.append(t)
+    n = len(pairs)
+    faces = [(f, a, b) for f, a, b in pairs if a["face_found"]]
+    both = [(f, a, b) for f, a, b in faces if b["face_found"]]
+    found = [x for _, a, b in pairs for x in (a, b) if x["face_found"]]  # originals and mirrored copies
+    present = {k: sum(1 for x in found if x.get(k) is not None) for k in POSE_MEASURES}
+    n_faces = len(found)
+    yaw = np.array([a["yaw_deg"] + b["yaw_deg"] for _, a, b in both])
+    roll = np.array([a["roll_deg"] + b["roll_deg"] for _, a, b in both])
+    pitch = np.array([a["pitch_deg"] - b["pitch_deg"] for _, a, b in both])
+    out = {
+        "photos": n, "face_found": len(faces), "face_found_mirrored": sum(1 for _, _, b in pairs if b["face_found"]),
+        "measures_present": {k: f"{v}/{n_faces}" for k, v in present.items()},
+        "pairs": len(both),
+        "yaw_flip_within_6": int((np.abs(yaw) <= 6).sum()), "yaw_flip_median_abs": float(np.median(np.abs(yaw))),
+        "yaw_flip_p95_abs": float(np.percentile(np.abs(yaw), 95)),
+        "roll_flip_within_6": int((np.abs(roll) <= 6).sum()), "roll_flip_median_abs": float(np.median(np.abs(roll))),
+        "pitch_same_within_6": int((np.abs(pitch) <= 6).sum()),
+        "misses": [(f, a["yaw_deg"], b["yaw_deg"], a["roll_deg"], b["roll_deg"]) for f, a, b in both
+                   if abs(a["yaw_deg"] + b["yaw_deg"]) > 6 or abs(a["roll_deg"] + b["roll_deg"]) > 6],
+        "no_face": [f for f, a, _ in pairs if not a["face_found"]],
+        "face_cpu_ms_median": 1000 * float(np.median(cpu)), "face_cpu_ms_p90": 1000 * float(np.percentile(cpu, 90)),
+        "distribution": {k: [round(float(v), 3) for v in np.percentile([a[k] for _, a, _ in faces], [5, 25, 50, 75, 95])]
+                         for k in POSE_MEASURES + ("head_height", "crown_y")},
+    }
+    return out
+
+
+# Sources of the development set that are each one portfolio (one shoot or one web page).
+PORTFOLIOS = ("rvmediacorp/Headshot-Portland-Official", "ropensci/roweb3", "djangocon/2018.djangocon.us",
+              "djangocon/2021.djangocon.us")
+# Injected outliers made from a real photo, and the rule that must report each.
+INJECTED = {"blur": "CON007", "crown_cut": "CON014", "face_fill": "CON003", "chin_cut": "CON014"}
+
+
+def inject(img: Any, kind: str, row: dict[str, Any]) -> Any:
+    """`img` (a real portrait) with one outlier of `kind`, placed from its measured face. Crops
+    keep the frame's aspect ratio (centred on the face) and its size, as a re-crop would."""
+    from PIL import ImageFilter
+
+    W, H = img.size
+    eye, chin, crown = row["eye_line"] * H, row["chin_y"] * H, row["crown_y"] * H
+    cx = row["face_center_x"] * W
+    if kind == "blur":  # out of focus: 1% of the frame height, as the synthetic injection
+        return img.filter(ImageFilter.GaussianBlur(radius=max(2.0, H / 100)))
+    if kind == "crown_cut":  # the frame starts halfway between the crown and the eyes
+        top, bottom = max(0.0, crown + 0.5 * (eye - crown)), H
+    elif kind == "chin_cut":  # the frame ends halfway between the mouth and the chin
+        top, bottom = 0.0, min(H, chin - 0.12 * (chin - eye))
+    elif kind == "face_fill":  # the frame is 1.6 face heights tall: the face fills it
+        fy, fh = row["face_y"] * H, row["face_h"] * H
+        top = max(0.0, fy - 0.35 * fh)
+        bottom = min(float(H), top + 1.6 * fh)
+    else:
+        raise ValueError(kind)
+    h = bottom - top
+    w = h * W / H
+    left = min(max(0.0, cx - w / 2), max(0.0, W - w))
+    return img.crop((int(left), int(top), int(left + w), int(bottom))).resize((W, H))
+
+
+def _audit(rows: list[dict[str, Any]]) -> list[Any]:
+    """Consistency findings of one portfolio of feature rows (no staff CSV needed)."""
+    from datetime import date
+
+    import pandas as pd
+
+    from audit.checks import CheckContext
+    from audit.checks.consistency import check_consistency
+    from audit.policy import load_policy
+
+    photos = pd.DataFrame(rows)
+    photos["employee_id"] = [f"E{i}" for i in range(len(photos))]
+    ctx = CheckContext(staff=pd.DataFrame(), photos=photos, policy=load_policy(), as_of=date(2026, 12, 1))
+    check_consistency(ctx)
+    return ctx.findings
+
+
+def sets(data: Path) -> dict[str, Any]:
+    import tempfile
+
+    from audit.ai_evidence import score_row
+    from audit.features import extract_one
+    from audit.features.decode import decode
+    from audit.policy import load_policy
+
+    policy = load_policy()
+    suspect = policy["ai"]["suspect_score"]
+    by_source: dict[str, list[str]] = {}
+    for r in real_photos(data):
+        by_source.setdefault(r["source_repo"], []).append(r["file"])
+    out: dict[str, Any] = {}
+    totals = {k: [0, 0] for k in INJECTED}
+    ai_on_blur = [0, 0]
+    for source in PORTFOLIOS:
+        files = by_source.get(source, [])
+        rows = [extract_one(str(data), f) for f in files]
+        alone = _audit(rows)
+        flagged: dict[str, list[str]] = {}
+        for f in alone:
+            if f.file:
+                flagged.setdefault(f.code, []).append(f.file)
+        res: dict[str, Any] = {"photos": len(files), "faces": sum(1 for r in rows if r.get("face_found")),
+                               "untouched_flagged": {c: len(v) for c, v in sorted(flagged.items())},
+                               "untouched_flagged_files": {c: sorted(v) for c, v in sorted(flagged.items())
+                                                           if c in ("CON002", "CON011", "CON012", "CON013", "CON014")}}
+        found = {k: [0, 0] for k in INJECTED}
+        missed: list[str] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, (f, row) in enumerate(zip(files, rows)):
+                if i % 3 or not row.get("face_found") or row.get("face_count", 0) > 1:
+                    continue  # every third photo with one face gets each injection in turn
+                img = decode(data / f, f).image
+                for kind, code in INJECTED.items():
+                    name = f"{Path(f).stem}_{kind}.png"
+                    inject(img, kind, row).save(Path(tmp) / name)
+                    new = extract_one(tmp, name)
+                    fs = _audit([r for r in rows if r["file"] != f] + [new])
+                    codes = sorted({x.code for x in fs if x.file == name})
+                    found[kind][1] += 1
+                    if code in codes:
+                        found[kind][0] += 1
+                    else:
+                        missed.append(f"{f} {kind}: {codes or 'nothing'}")
+                    if kind == "blur":
+                        ai = score_row(new, None, policy)
+                        ai_on_blur[1] += 1
+                        ai_on_blur[0] += bool(ai["ai_score"] is not None and ai["ai_score"] >= suspect)
+        for k, (a, n) in found.items():
+            totals[k][0] += a
+            totals[k][1] += n
+        res["injected_found"] = {k: f"{a}/{n}" for k, (a, n) in found.items()}
+        res["missed"] = missed
+        out[source] = res
+    out["all sets"] = {"injected_found": {k: f"{a}/{n} ({INJECTED[k]})" for k, (a, n) in totals.items()},
+                       "blurred copies scored as AI (ai_score >= suspect_score)": f"{ai_on_blur[0]}/{ai_on_blur[1]}"}
+    return out
+
+
+def identity(data: Path) -> dict[str, Any]:
+    """Face descriptors of the portfolio sets: CPU per photo, distances between different people
+    of one set (every photo of a team page or a studio's gallery is another person), and
+    between a photo and edited copies of it (the same face: re-crop, blur, half size)."""
+    from PIL import ImageFilter
+
+    from audit.features import face
+    from audit.features import identity as ident
+    from audit.features.decode import Decoded, decode
+
+    def descriptor(img: Any, file: str, size: tuple[int, int]) -> tuple[np.ndarray | None, float]:
+        d = Decoded(path=None, file=file, format="PNG", mode="RGB", original_size=size, image=img)
+        d.options = {"identity": True}
+        face.detect(d)
+        t = time.process_time()
+        v = ident.decode_descriptor(ident.extract(d).get("face_descriptor"))
+        return v, time.process_time() - t
+
+    by_source: dict[str, list[str]] = {}
+    for r in real_photos(data):
+        by_source.setdefault(r["source_repo"], []).append(r["file"])
+    cpu: list[float] = []
+    impostor: list[float] = []
+    genuine: dict[str, list[float]] = {"crop": [], "blur": [], "half": []}
+    closest: list[tuple[float, str, str]] = []
+    for source in PORTFOLIOS:
+        vs = []
+        for f in by_source.get(source, []):
+            img = decode(data / f, f).image
+            v, t = descriptor(img, f, img.size)
+            cpu.append(t)
+            if v is None:
+                continue
+            vs.append((f, v))
+            W, H = img.size
+            edits = {"crop": img.crop((int(0.08 * W), int(0.05 * H), int(0.92 * W), H)),
+                     "blur": img.filter(ImageFilter.GaussianBlur(max(2.0, H / 200))),
+                     "half": img.resize((W // 2, H // 2))}
+            for k, e in edits.items():
+                u, _ = descriptor(e, f, e.size)
+                if u is not None:
+                    genuine[k].append(ident.distance(u, v))
+        for i in range(len(vs)):
+            for j in range(i + 1, len(vs)):
+                dist = ident.distance(vs[i][1], vs[j][1])
+                impostor.append(dist)
+                closest.append((dist, vs[i][0], vs[j][0]))
+    closest.sort()
+    imp = np.array(impostor)
+    return {
+        "descriptor_cpu_ms_median": 1000 * float(np.median(cpu)), "descriptor_cpu_ms_p90": 1000 * float(np.percentile(cpu, 90)),
+        "different_people_pairs": len(imp),
+        "different_people_distance_p1_p5_p50": [round(float(x), 3) for x in np.percentile(imp, [1, 5, 50])],
+        "different_people_under": {str(t): int((imp < t).sum()) for t in (0.4, 0.5, 0.6)},
+        "closest_different_pairs": [(round(d, 3), a, b) for d, a, b in closest[:6]],
+        "same_photo_edited_distance_max": {k: round(max(v), 3) if v else None for k, v in genuine.items()},
+        "same_photo_edited_distance_median": {k: round(float(np.median(v)), 3) if v else None for k, v in genuine.items()},
+    }
+
+
+def _print(d: dict[str, Any], indent: str = "") -> None:
+    for k, v in d.items():
+        if isinstance(v, dict):
+            print(f"{indent}{k}:")
+            _print(v, indent + "  ")
+        elif isinstance(v, float):
+            print(f"{indent}{k}: {v:.2f}")
+        else:
+            print(f"{indent}{k}: {v}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=["mirror", "sets", "identity"])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the development set (manifest.csv + files)")
+    args = ap.parse_args(argv)
+    if not (args.data / "manifest.csv").is_file():
+        sys.exit(f"faces.py: no manifest.csv in {args.data}")
+    t0 = time.perf_counter()
+    if args.what == "mirror":
+        _print(mirror(args.data))
+    elif args.what == "sets":
+        _print(sets(args.data))
+    else:
+        _print(identity(args.data))
+    print(f"({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
