@@ -13,7 +13,8 @@ import pytest
 from audit.pipeline import AuditConfig, run_audit
 from audit.report.atomic import OutputError, write_atomic
 from audit.report.exports import safe_cell
-from audit.report.render import ReportError, local_only_fetcher, render_pdf
+from audit.report.render import ReportError, render_pdf
+from audit.report.templating import local_only_fetcher
 from audit.report.write import write_outputs
 
 HOSTILE = ("employee_id,name,title,department,photo,photo_date,photo_source,client_facing,seniority,platforms\n"
