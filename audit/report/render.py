@@ -294,6 +294,8 @@ def build_context(result: AuditResult, history: History | None = None, options: 
     for x in people:
         x["why"] = _without_subject(x["rec"].reason, x.get("name"), x["employee_id"]) if x["rec"] else ""
     people.sort(key=lambda x: x["rank"])
+    for i, x in enumerate(people, start=1):
+        x["anchor"] = f"p-{i}"  # the card's id: a position, so no name or id ends up in a link
     flagged = [x for x in people if any(f.severity != "info" for f in x["findings"])]
     max_people = int(rep.get("pdf_max_people", 60))
     max_thumbs = int(rep.get("pdf_max_thumbnails", 160))
@@ -391,6 +393,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "action_groups": groups,
         "keep": keep,
         "names": {x["employee_id"]: x.get("name") for x in people},
+        "departments": sorted({str(x["department"]) for x in people if x.get("department")}, key=str.lower),
         "action_labels": ACTION_LABELS,
         "actions": ACTIONS,
         "unowned": unowned,
