@@ -273,7 +273,7 @@ def _input_arguments(command: Any) -> Any:
               help="Output folder (created if missing); '-' writes the one machine format given with --format "
                    "(json: audit.json, csv: findings.csv) to stdout.")
 @click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
-              help="Comma-separated outputs: pdf, html, json, csv.")
+              help="Comma-separated outputs: pdf, html, json, csv, xlsx (report.xlsx: actions, findings, photos).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date for photo ages. Default: today.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes for the photo stage. Default: all cores.")

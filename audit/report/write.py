@@ -15,7 +15,8 @@ from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
 
-FORMATS = ("pdf", "html", "json", "csv")
+FORMATS = ("pdf", "html", "json", "csv", "xlsx")
+DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
 # The formats that can go to stdout (`--out -`): audit.json, or findings.csv for "csv".
 STREAM_FORMATS = ("json", "csv")
 
@@ -37,7 +38,7 @@ def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
     return out, history
 
 
-def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = FORMATS,
+def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
                   template_dir: Path | None = None, previous: list[Snapshot] | None = None,
                   options: ReportOptions | None = None, pseudonym_key: bytes | None = None,
                   on_part: Callable[[str], None] | None = None) -> list[Path]:
@@ -69,6 +70,10 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         put("findings.csv", findings_csv(shown))
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
+    if "xlsx" in formats:
+        from .workbook import report_xlsx  # openpyxl: imported only when a workbook is asked for
+
+        put("report.xlsx", report_xlsx(shown))
     if "html" in formats or "pdf" in formats:
         part("report")
         context = build_context(shown, history, options, full="html" in formats)
