@@ -301,12 +301,15 @@ def _input_arguments(command: Any) -> Any:
               help="Logo for the cover, PNG, JPEG or SVG (overrides [report] logo).")
 @click.option("--accent", default=None, metavar="#RRGGBB",
               help="Accent colour of the report (overrides [report] accent_color).")
+@click.option("--split-by", "split_by", default=None, metavar="COLUMN",
+              help="Also write one report per value of this staff column (e.g. department): "
+                   "by-COLUMN/VALUE/report.html, and .pdf when pdf is among the formats.")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...],
         extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
         anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
-        accent: str | None) -> None:
+        accent: str | None, split_by: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
 
     The summary (findings by severity, the most frequent rules, the first people in line, where
@@ -352,7 +355,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
         else:
             progress.drawing(list(fmt))
             written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options,
-                                    on_part=progress.part)
+                                    on_part=progress.part, split_by=split_by)
             progress.close(finished=True)
     finally:
         progress.close()

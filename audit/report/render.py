@@ -261,9 +261,10 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
 
 
 def build_context(result: AuditResult, history: History | None = None, options: ReportOptions | None = None,
-                  thumbnails: bool | None = None, full: bool = True) -> dict[str, Any]:
+                  thumbnails: bool | None = None, full: bool = True, scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, for both media. `result` is the (possibly anonymised)
-    result to print. `full=False` (PDF only) makes thumbnails only for the people the PDF shows."""
+    result to print. `full=False` (PDF only) makes thumbnails only for the people the PDF shows.
+    `scope`: for one group's report of a split run, {"column", "value", "staff_total"}."""
     options = options or ReportOptions()
     if thumbnails is None:
         thumbnails = options.thumbnails and not options.anonymize
@@ -407,6 +408,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "forensic": forensic_evaluation(),
         "column_map": result.column_map,
         "input": public(result.input, options.anonymize),
+        "scope": scope,
     }
 
 

@@ -14,6 +14,7 @@ from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
+from .split import check_column, folder_name, group_results
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
@@ -41,11 +42,14 @@ def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
 def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
                   template_dir: Path | None = None, previous: list[Snapshot] | None = None,
                   options: ReportOptions | None = None, pseudonym_key: bytes | None = None,
-                  on_part: Callable[[str], None] | None = None) -> list[Path]:
+                  on_part: Callable[[str], None] | None = None, split_by: str | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
     once its new version is complete, so an interrupted run leaves the previous report.
     `previous`: earlier audits (audit.history.load_history) to compare with. `on_part(name)`
-    is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf"."""
+    is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf",
+    "split". `split_by`: a staff column; each of its values also gets
+    `by-<column>/<value>/report.html` (and .pdf when pdf is among `formats`) with only that
+    group's people."""
     part = on_part or (lambda name: None)
     options = options or ReportOptions(template_dir=template_dir)
     if template_dir and not options.template_dir:
@@ -54,10 +58,12 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    if split_by:
+        check_column(result, split_by)  # before anything is written
     shown, history = prepare(result, previous, options, pseudonym_key)
     written: list[Path] = []
 
-    def put(name: str, data: str | bytes) -> None:
+    def put(name: str | Path, data: str | bytes) -> None:
         path = out_dir / name
         write_atomic(path, data)
         written.append(path)
@@ -84,6 +90,22 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
             part("pdf")
             html = render_html(shown, options=options, medium="pdf", context=context)
             put("report.pdf", render_pdf(html, out_dir))
+    if split_by:
+        part("split")
+        base = Path(f"by-{folder_name(split_by)}")
+        staff_total = len(shown.staff)
+        for value, name, group in group_results(shown, split_by):
+            folder = out_dir / base / name
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from None
+            scope = {"column": split_by, "value": value, "staff_total": staff_total}
+            context = build_context(group, None, options, full=True, scope=scope)
+            put(base / name / "report.html", render_html(group, options=options, medium="html", context=context))
+            if "pdf" in formats:
+                html = render_html(group, options=options, medium="pdf", context=context)
+                put(base / name / "report.pdf", render_pdf(html, folder))
     return written
 
 

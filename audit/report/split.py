@@ -1,0 +1,87 @@
+"""One report per group of staff (`--split-by department`, or any staff column): each department
+head gets their own people, their own key numbers and budget, measured against the company's
+house style (the checks ran on the whole set, so a photo is an outlier of the company's look,
+not of its department's).
+
+`group_results` cuts an audit result into one result per value of the column; `folder_name`
+turns a value into a folder name that is safe on every file system.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from typing import Any, Iterator
+
+import pandas as pd
+
+from ..pipeline import AuditResult
+from ..recommend import budget
+from .templating import ReportError
+
+NO_VALUE = "(none)"
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def folder_name(value: str, max_length: int = 64) -> str:
+    """'People & Culture' -> 'People-Culture'; '../etc' -> 'etc'; '' -> 'none'. Letters and digits
+    of any script are kept; separators, dots at the ends and control characters are not."""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"[^\w.\-]+", "-", text, flags=re.UNICODE)
+    text = re.sub(r"-{2,}", "-", text).strip(".-_ ")[:max_length].rstrip(".-_ ")
+    if not text:
+        return "none"
+    if text.split(".")[0].lower() in _WINDOWS_RESERVED:
+        text = "_" + text
+    return text
+
+
+def check_column(result: AuditResult, column: str) -> None:
+    """Raise ReportError naming the staff columns when `column` is not one of them."""
+    usable = [c for c in result.staff.columns if c not in ("row", "file", "match_rule")]
+    if column not in usable:
+        raise ReportError(f"--split-by {column}: not a staff column; choose from {', '.join(sorted(usable))}")
+
+
+def _value(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+        return NO_VALUE
+    return str(v).strip()
+
+
+def group_result(result: AuditResult, ids: set[str]) -> AuditResult:
+    """The audit of only the people in `ids`: their staff rows, photos, findings, actions and
+    budget. Files tied to no one stay in the company's report. The house style stays the
+    company's; the consistency score becomes the group's own (the mean of its photos' scores
+    against the main style)."""
+    staff = result.staff[result.staff["employee_id"].isin(ids)].reset_index(drop=True)
+    photos = result.photos[result.photos["employee_id"].isin(ids)].reset_index(drop=True)
+    recs = [r for r in result.recommendations if r.employee_id in ids]
+    style = dict(result.style_summary or {})
+    if style and "consistency_score_main" in photos:
+        scores = pd.to_numeric(photos["consistency_score_main"], errors="coerce").dropna()
+        style["company_set_score"] = style.get("set_score")
+        style["set_score"] = int(round(float(scores.mean()))) if len(scores) else None
+    return dataclasses.replace(
+        result, inventory=dataclasses.replace(result.inventory, staff=staff, photos=photos, issues=[]),
+        photos=photos, findings=[f for f in result.findings if f.employee_id in ids], recommendations=recs,
+        budget=budget(recs, result.policy), style_summary=style, _summary=None, _photo_records=None)
+
+
+def group_results(result: AuditResult, column: str) -> Iterator[tuple[str, str, AuditResult]]:
+    """(value, folder name, the group's result) for each value of `column`, in the order of the
+    values; two values that would share a folder name get -2, -3..."""
+    check_column(result, column)
+    members: dict[str, set[str]] = {}
+    for eid, v in zip(result.staff["employee_id"], result.staff[column]):
+        members.setdefault(_value(v), set()).add(eid)
+    used: set[str] = set()
+    for value in sorted(members, key=lambda v: (v == NO_VALUE, v.lower())):
+        name = base = folder_name(value if value != NO_VALUE else "none")
+        n = 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        yield value, name, group_result(result, members[value])
