@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from audit import brief
-from audit.report.templating import ReportError, local_only_fetcher
+from audit.errors import ReportError
+from audit.report.templating import local_only_fetcher
 from audit.cli import cli
 from audit.policy import load_policy
 from tests.synth.deviations import house_specs

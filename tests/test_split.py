@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from audit.cli import cli
 from audit.pipeline import AuditConfig, run_audit
 from audit.report.split import folder_name, group_results
-from audit.report.templating import ReportError
+from audit.errors import ReportError
 from audit.report.write import write_outputs
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_portfolio"

@@ -40,7 +40,7 @@ from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 from .budget_plan import budget_options, plan_budget
 from .summary_text import executive_summary, since_last
-from .templating import ReportError, html_to_pdf, make_environment
+from .templating import html_to_pdf, make_environment
 
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")

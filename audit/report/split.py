@@ -16,9 +16,9 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from ..errors import ReportError
 from ..pipeline import AuditResult
 from ..recommend import budget
-from .templating import ReportError
 
 NO_VALUE = "(none)"
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}

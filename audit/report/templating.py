@@ -17,9 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-
-class ReportError(RuntimeError):
-    """A document could not be rendered (bad branding option, unreadable logo, refused URL...)."""
+from ..errors import ReportError
 
 
 def template_dirs(extra: Path | None = None) -> list[str]:
