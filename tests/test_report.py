@@ -314,3 +314,49 @@ def test_report_uses_the_evidence_partials_and_a_users_override(portfolio, tmp_p
     html = render_html(result, options=ReportOptions(template_dir=tmp_path / "tpl", thumbnails=False))
     n_stale = sum(1 for f in result.findings if f.category == "stale" and f.employee_id)
     assert html.count("OWN-STALE") == n_stale and "photographer photo: plan at" not in html
+
+
+def page_fill(pdf, tmp_path) -> list[float]:
+    """How far down each page the content reaches, as a share of the area between the margins
+    (the running footer is left out)."""
+    import numpy as np
+
+    prefix = tmp_path / "fill"
+    subprocess.run(["pdftoppm", "-gray", "-r", "20", str(pdf), str(prefix)], check=True)
+    fills = []
+    for png in sorted(tmp_path.glob("fill-*.pgm"), key=lambda p: int(p.stem.split("-")[-1])):
+        page = np.asarray(Image.open(png))
+        h = page.shape[0]
+        top, bottom = int(h * 16 / 297), int(h * (297 - 18) / 297)  # the @page margins
+        rows = np.nonzero((page[top:bottom] < 200).any(axis=1))[0]
+        fills.append(float(rows[-1] + 1) / (bottom - top) if len(rows) else 0.0)
+    return fills
+
+
+def test_pdf_has_no_half_empty_pages_before_a_section(big, tmp_path):
+    """Sections follow on: only the summary keeps page 1 to itself; every later page but the last
+    is at least half full (a forced break before each section used to leave pages half empty)."""
+    opts = ReportOptions(thumbnails=False)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(render_html(big, options=opts, medium="pdf"), tmp_path))
+    fills = page_fill(pdf, tmp_path)
+    assert len(fills) == pages(pdf) > 10
+    half_empty = [i + 1 for i, f in enumerate(fills[1:-1], start=1) if f < 0.5]
+    assert not half_empty, (half_empty, [round(f, 2) for f in fills])
+
+
+def test_anonymised_contact_sheet_is_one_compact_page(tmp_path):
+    result = fake_result(400, tmp_path)
+    out = tmp_path / "anon"
+    write_outputs(result, out, ("pdf",), options=ReportOptions(anonymize=True, thumbnails=False),
+                  pseudonym_key=b"k" * 32)
+    text = pdf_text(out / "report.pdf").split("\f")
+    n = int(result.policy["report"]["pdf_max_thumbnails"])
+    sheet = [i for i, t in enumerate(text) if f"Contact sheet (most urgent {n} of 400)" in t]
+    assert len(sheet) == 1
+    def tile_rows(page: str) -> list[int]:  # lines of initials tiles: "CW  PM  AO  AT ..."
+        counts = [len(re.findall(r"(?<![\w-])[A-Z]{2}(?![\w-])", line)) for line in page.splitlines()]
+        return [c for c in counts if c >= 4]
+
+    assert sum(tile_rows(text[sheet[0]])) >= n  # every tile on the page with the heading...
+    assert tile_rows(text[sheet[0] + 1]) == []  # ...and none spilling onto the next
