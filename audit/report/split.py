@@ -52,7 +52,8 @@ def _value(v: Any) -> str:
 
 def group_result(result: AuditResult, ids: set[str]) -> AuditResult:
     """The audit of only the people in `ids`: their staff rows, photos, findings, actions and
-    budget. Files tied to no one stay in the company's report. The house style stays the
+    budget, and the group's leavers whose photos are still up. Files tied to no one stay in the
+    company's report. The house style stays the
     company's; the consistency score becomes the group's own (the mean of its photos' scores
     against the main style)."""
     staff = result.staff[result.staff["employee_id"].isin(ids)].reset_index(drop=True)
@@ -63,8 +64,12 @@ def group_result(result: AuditResult, ids: set[str]) -> AuditResult:
         scores = pd.to_numeric(photos["consistency_score_main"], errors="coerce").dropna()
         style["company_set_score"] = style.get("set_score")
         style["set_score"] = int(round(float(scores.mean()))) if len(scores) else None
+    inv = result.inventory
+    leavers = inv.leavers[inv.leavers["employee_id"].isin(ids)] if "employee_id" in inv.leavers else inv.leavers
+    leaver_files = set(leavers["file"].dropna()) if "file" in leavers else set()
     return dataclasses.replace(
-        result, inventory=dataclasses.replace(result.inventory, staff=staff, photos=photos, issues=[]),
+        result, inventory=dataclasses.replace(inv, staff=staff, photos=photos, leavers=leavers.reset_index(drop=True),
+                                              leaver_files=[f for f in inv.leaver_files if f in leaver_files]),
         photos=photos, findings=[f for f in result.findings if f.employee_id in ids], recommendations=recs,
         budget=budget(recs, result.policy), style_summary=style, _summary=None, _photo_records=None)
 
@@ -74,8 +79,11 @@ def group_results(result: AuditResult, column: str) -> Iterator[tuple[str, str, 
     values; two values that would share a folder name get -2, -3..."""
     check_column(result, column)
     members: dict[str, set[str]] = {}
-    for eid, v in zip(result.staff["employee_id"], result.staff[column]):
-        members.setdefault(_value(v), set()).add(eid)
+    leavers = result.inventory.leavers
+    for frame in (result.staff, leavers if column in leavers and "employee_id" in leavers else None):
+        if frame is not None:
+            for eid, v in zip(frame["employee_id"], frame[column]):
+                members.setdefault(_value(v), set()).add(eid)
     used: set[str] = set()
     for value in sorted(members, key=lambda v: (v == NO_VALUE, v.lower())):
         name = base = folder_name(value if value != NO_VALUE else "none")
