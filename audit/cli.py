@@ -346,8 +346,19 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     try:
         if client is not None:
             config.executor = client.get_executor()
-        result = run_audit(config, progress=progress.step, on_start=progress.start,
-                           on_input=None if quiet else _echo_input, on_stage=progress.stage)
+        split = {"by": split_by}
+
+        def on_input(summary: dict) -> None:  # type: ignore[type-arg]
+            if not quiet:
+                _echo_input(summary)
+            if split_by:  # the CSV's header or the column's name; a misspelt one stops here, before any decoding
+                from .report.split import resolve_column
+
+                read = {h["header"]: h["read_as"] for h in summary["headers"] if h.get("read_as")}
+                split["by"] = resolve_column(split_by, read | {c: c for c in read.values()})
+
+        result = run_audit(config, progress=progress.step, on_start=progress.start, on_input=on_input,
+                           on_stage=progress.stage)
         if to_stdout:
             progress.close(finished=True)
             click.echo(stream_output(result, fmt[0], previous=previous, options=options), nl=False)
@@ -355,7 +366,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
         else:
             progress.drawing(list(fmt))
             written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options,
-                                    on_part=progress.part, split_by=split_by)
+                                    on_part=progress.part, split_by=split["by"])
             progress.close(finished=True)
     finally:
         progress.close()

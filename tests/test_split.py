@@ -85,7 +85,31 @@ def test_unknown_column_is_one_line_before_anything_is_written(make_portfolio, t
         write_outputs(result, tmp_path / "o", ("html",), split_by="dept")
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
     r = CliRunner().invoke(cli, ["run", str(root), "--out", str(tmp_path / "o"), "--format", "html", "--split-by", "dept"])
-    assert r.exit_code == 2 and "--split-by dept" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "--split-by dept: not a staff column" in r.output and "Traceback" not in r.output
+    assert "Audited" not in r.output  # refused when the CSV was read, before the photos
+
+
+def test_split_column_is_checked_before_any_photo_is_decoded(make_portfolio, tmp_path, monkeypatch):
+    root = make_portfolio("employee_id,name,department\nE1,Ann Lee,Legal\n", {"E1.jpg": 1})
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("a photo was decoded")
+
+    monkeypatch.setattr("audit.pipeline.extract_all", no_decoding)
+    r = CliRunner().invoke(cli, ["run", str(root), "--out", str(tmp_path / "o"), "--split-by", "Dept"])
+    assert r.exit_code == 2, r.output
+    assert "--split-by Dept: not a staff column; choose from department, employee_id, name" in r.output
+
+
+def test_split_by_takes_the_csv_header_in_any_case(make_portfolio, tmp_path):
+    root = make_portfolio("Employee ID,Full Name,Business Unit\nE1,Ann Lee,Legal\nE2,Bo Chan,Tax\n",
+                          {"E1.jpg": 1, "E2.jpg": 2})
+    policy = tmp_path / "p.toml"
+    policy.write_text('[columns]\n"Business Unit" = "department"\n')
+    r = CliRunner().invoke(cli, ["run", str(root), "--policy", str(policy), "--out", str(tmp_path / "o"),
+                                 "--format", "html", "--split-by", "business unit"])
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in (tmp_path / "o" / "by-department").iterdir()} == {"Legal", "Tax"}
 
 
 @pytest.mark.parametrize("value, expected", [

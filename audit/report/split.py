@@ -37,11 +37,19 @@ def folder_name(value: str, max_length: int = 64) -> str:
     return text
 
 
-def check_column(result: AuditResult, column: str) -> None:
-    """Raise ReportError naming the staff columns when `column` is not one of them."""
-    usable = [c for c in result.staff.columns if c not in ("row", "file", "match_rule")]
-    if column not in usable:
-        raise ReportError(f"--split-by {column}: not a staff column; choose from {', '.join(sorted(usable))}")
+def resolve_column(column: str, names: dict[str, str]) -> str:
+    """The staff column `column` means: a column name or a header of the staff CSV, in any case
+    (`names` maps each accepted spelling to its column). Raises ReportError naming the columns."""
+    by_lower = {k.lower(): v for k, v in names.items()}
+    hit = names.get(column) or by_lower.get(column.strip().lower())
+    if not hit:
+        raise ReportError(f"--split-by {column}: not a staff column; choose from {', '.join(sorted(set(names.values())))}")
+    return hit
+
+
+def staff_columns(result: AuditResult) -> dict[str, str]:
+    """The columns of an audit's staff table a report can be split by, each under its own name."""
+    return {c: c for c in result.staff.columns if c not in ("row", "file", "match_rule")}
 
 
 def _value(v: Any) -> str:
@@ -77,7 +85,7 @@ def group_result(result: AuditResult, ids: set[str]) -> AuditResult:
 def group_results(result: AuditResult, column: str) -> Iterator[tuple[str, str, AuditResult]]:
     """(value, folder name, the group's result) for each value of `column`, in the order of the
     values; two values that would share a folder name get -2, -3..."""
-    check_column(result, column)
+    column = resolve_column(column, staff_columns(result))
     members: dict[str, set[str]] = {}
     leavers = result.inventory.leavers
     for frame in (result.staff, leavers if column in leavers and "employee_id" in leavers else None):

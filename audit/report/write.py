@@ -14,7 +14,7 @@ from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_pdf
-from .split import check_column, folder_name, group_results
+from .split import folder_name, group_results, resolve_column, staff_columns
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
@@ -59,7 +59,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
     if split_by:
-        check_column(result, split_by)  # before anything is written
+        split_by = resolve_column(split_by, staff_columns(result))  # before anything is written
     shown, history = prepare(result, previous, options, pseudonym_key)
     written: list[Path] = []
 
