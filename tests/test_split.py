@@ -37,7 +37,7 @@ def test_a_split_run_writes_one_report_per_department_of_the_sample(sample_split
     for row in staff:
         by_dept.setdefault(row["department"], set()).add(row["name"])
     assert set(by_dept) == departments and len(departments) == 7 and "People & Culture" in by_dept
-    folders = {p.name: p for p in (sample_split / "by-department").iterdir()}
+    folders = {p.name: p for p in (sample_split / "by-department").iterdir() if p.is_dir()}
     assert set(folders) == {folder_name(d) for d in by_dept} and "People-Culture" in folders
     for dept, names in by_dept.items():
         html = (folders[folder_name(dept)] / "report.html").read_text(encoding="utf-8")
@@ -48,6 +48,11 @@ def test_a_split_run_writes_one_report_per_department_of_the_sample(sample_split
         assert set(cards) == {dept.replace("&", "&amp;")}
         assert f"whose department is <b>{dept.replace('&', '&amp;')}</b>, of {len(staff)} staff" in html
         assert f"for {len(names)} staff" in html  # the group's own key numbers
+    # an index page links every group's report, with its size
+    index = (sample_split / "by-department" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<tr><td><a href="([^"]+)/report.html">([^<]+)</a></td><td class="num">(\d+)</td>', index)
+    assert {(f, v.replace("&amp;", "&"), int(n)) for f, v, n in links} == {(folder_name(d), d, len(n)) for d, n in by_dept.items()}
+    assert 'href="../report.html"' in index
 
 
 def test_groups_keep_the_company_house_style_and_own_numbers(make_portfolio, tmp_path):
@@ -109,7 +114,7 @@ def test_split_by_takes_the_csv_header_in_any_case(make_portfolio, tmp_path):
     r = CliRunner().invoke(cli, ["run", str(root), "--policy", str(policy), "--out", str(tmp_path / "o"),
                                  "--format", "html", "--split-by", "business unit"])
     assert r.exit_code == 0, r.output
-    assert {p.name for p in (tmp_path / "o" / "by-department").iterdir()} == {"Legal", "Tax"}
+    assert {p.name for p in (tmp_path / "o" / "by-department").iterdir()} == {"Legal", "Tax", "index.html"}
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -442,6 +442,19 @@ def render_html(result: AuditResult, template_dir: Path | None = None, thumbnail
     return env.get_template("report.html").render(**ctx, medium=medium)
 
 
+def render_index(result: AuditResult, column: str, groups: list[dict[str, Any]],
+                 options: ReportOptions | None = None) -> str:
+    """by-COLUMN/index.html of a split run: one line per group, linking to its report."""
+    options = options or ReportOptions()
+    rep = result.policy["report"]
+    env = make_environment(options.template_dir)
+    return env.get_template("split_index.html").render(
+        title=rep["title"], organisation=result.policy["organisation"]["name"],
+        client=options.client if options.client is not None else rep["client"],
+        accent=check_accent(options.accent or rep["accent_color"]), anonymized=options.anonymize,
+        as_of=result.config.as_of.isoformat(), column=column, groups=groups, currency=result.budget["currency"])
+
+
 def render_pdf(html: str, out_dir: Path) -> bytes:
     """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
     once each and compressed, so the file stays small."""

@@ -101,3 +101,16 @@ def group_results(result: AuditResult, column: str) -> Iterator[tuple[str, str, 
             name = f"{base}-{n}"
         used.add(name.lower())
         yield value, name, group_result(result, members[value])
+
+
+def group_row(value: str, folder: str, group: AuditResult, pdf: bool = False) -> dict[str, Any]:
+    """One line of the split's index page: the group's size, who needs something, the worst
+    findings and the budget of its recommended plan."""
+    from .budget_plan import plan_budget
+
+    s = group.summary()
+    plan = plan_budget(group.budget)
+    return {"value": value, "folder": folder, "staff": s["staff"], "pdf": pdf,
+            "with_action": sum(1 for r in group.recommendations if r.action != "keep"),
+            "high": s["by_severity"]["critical"] + s["by_severity"]["high"],
+            "low_cost": plan["low"], "high_cost": plan["high"]}

@@ -13,8 +13,8 @@ from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, to_json
-from .render import ReportOptions, build_context, render_html, render_pdf
-from .split import folder_name, group_results, resolve_column, staff_columns
+from .render import ReportOptions, build_context, render_html, render_index, render_pdf
+from .split import folder_name, group_results, group_row, resolve_column, staff_columns
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
@@ -94,6 +94,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         part("split")
         base = Path(f"by-{folder_name(split_by)}")
         staff_total = len(shown.staff)
+        groups = []
         for value, name, group in group_results(shown, split_by):
             folder = out_dir / base / name
             try:
@@ -106,6 +107,8 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
             if "pdf" in formats:
                 html = render_html(group, options=options, medium="pdf", context=context)
                 put(base / name / "report.pdf", render_pdf(html, folder))
+            groups.append(group_row(value, name, group, pdf="pdf" in formats))
+        put(base / "index.html", render_index(shown, split_by, groups, options))
     return written
 
 
