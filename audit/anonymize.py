@@ -19,8 +19,10 @@ outright; free text (finding messages, reasons, evidence) is scanned for every k
 e-mail, e-mail local part, file path, file name and file stem, and each is replaced. Free-text
 metadata of the photo files that could hold anything (PNG text chunks, XMP) and perceptual
 hashes of the faces are dropped. Limits: purely numeric ids shorter than 4 digits are replaced
-in structured fields but not in free text (they cannot be told apart from measurements), and
-job titles and departments are kept (the report needs them).
+in structured fields but not in free text (they cannot be told apart from measurements).
+Departments and shared job titles are kept (the report needs them); a job title only one
+person holds would name them, so it becomes their level ("Executive", "Senior staff"), or
+their department when they have no level, in every field and text.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ _STAFF_KEEP = {"title", "department", "row", "photo_date", "photo_source", "clie
 _PHOTO_DROP = ("text_chunks", "phash", "dhash", "face_phash")
 _WORD = re.compile(r"[\w.@/+'’\-]+")
 _TRAIL = ".,;:)!?'\"’"
+_LEAD = "'\"‘’("  # quotes around a value ("employee_id '100550' appears...") are not part of it
+_LEVELS = {"junior": "Junior staff", "mid": "Mid-level staff", "senior": "Senior staff", "executive": "Executive"}
 
 
 def default_key_path() -> Path:
@@ -165,6 +169,32 @@ class Pseudonymizer:
                 self._add_file(p.get(col), add)
         for f in photos["file"] if "file" in photos else []:
             self._add_file(f, add)
+        for title, general in self.unique_titles(staff).items():
+            add(title, general, min_len=4)
+
+    @staticmethod
+    def unique_titles(staff: pd.DataFrame) -> dict[str, str]:
+        """Job titles held by one person -> their level (or, without one, their department when
+        others share it): a title only one person holds names that person."""
+        if "title" not in staff:
+            return {}
+        titles = [str(t).strip() for t in staff["title"] if isinstance(t, str) and t.strip()]
+        counts: dict[str, int] = {}
+        for t in titles:
+            counts[t.lower()] = counts.get(t.lower(), 0) + 1
+        depts: dict[str, int] = {}
+        for d in staff["department"] if "department" in staff else []:
+            if isinstance(d, str) and d.strip():
+                depts[d.strip().lower()] = depts.get(d.strip().lower(), 0) + 1
+        out = {}
+        for p in staff.to_dict("records"):
+            t = p.get("title")
+            if not isinstance(t, str) or counts.get(t.strip().lower(), 0) != 1:
+                continue
+            dept = (p.get("department") or "").strip()
+            level = _LEVELS.get(p.get("seniority") or "")
+            out[t.strip()] = level or (dept if dept and depts.get(dept.lower(), 0) > 1 else "Staff member")
+        return out
 
     def _add_file(self, f: Any, add: Any) -> None:
         if not f:
@@ -186,6 +216,8 @@ class Pseudonymizer:
             hit = None
             for n in range(min(self._max_words + 1, len(words) - i), 0, -1):
                 start, end = words[i].start(), words[i + n - 1].end()
+                while start < end and value[start] in _LEAD:
+                    start += 1
                 cand = value[start:end]
                 while True:
                     repl = self._tokens.get(cand) or self._tokens.get(cand.lower())
@@ -228,6 +260,9 @@ def anonymize_result(result: Any, pseudo: Pseudonymizer) -> Any:
     leavers = result.inventory.leavers  # their names are in findings too (a leaver's photo still up)
     pseudo.learn(pd.concat([staff, leavers], ignore_index=True) if len(leavers) else staff, photos)
 
+    general = pseudo.unique_titles(staff)
+    if "title" in staff:
+        staff["title"] = [general.get(t.strip(), t) if isinstance(t, str) else t for t in staff["title"]]
     for col in list(staff.columns):
         if col == "employee_id":
             continue

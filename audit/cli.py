@@ -292,6 +292,12 @@ def _input_arguments(command: Any) -> Any:
               help="Folder with your own report.html / report.css; package templates fill the rest.")
 @click.option("--previous", "previous_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="An earlier audit.json, or a folder of them (audit history): report what changed and the trends.")
+@click.option("--sources", "sources_csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A filled-in sources_to_confirm.csv from an earlier run: its photo_source answers count as "
+                   "declared sources (where the staff CSV has none).")
+@click.option("--relearn-style", is_flag=True,
+              help="With --previous: learn the house style afresh from this set instead of keeping last "
+                   "quarter's (use after a deliberate change of style).")
 @click.option("--anonymize", is_flag=True,
               help="Stable pseudonyms for names, ids, e-mails and files in every output; no faces in the report.")
 @click.option("--client", "client_name", default=None,
@@ -308,8 +314,8 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
         extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
-        anonymize: bool, client_name: str | None, consultant: str | None, logo: Path | None,
-        accent: str | None, split_by: str | None) -> None:
+        sources_csv: Path | None, relearn_style: bool, anonymize: bool, client_name: str | None, consultant: str | None,
+        logo: Path | None, accent: str | None, split_by: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
 
     The summary (findings by severity, the most frequent rules, the first people in line, where
@@ -324,6 +330,9 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
 
     _verbosity(quiet, verbose)
     fmt = _parse_formats(formats)
+    if relearn_style and previous_path is None:
+        raise click.BadParameter("only means something with --previous (the earlier audit whose house style is kept)",
+                                 param_hint="'--relearn-style'")
     to_stdout = str(out_dir) == "-"
     if to_stdout and (len(fmt) != 1 or fmt[0] not in STREAM_FORMATS):
         raise UsageError(f"--out - writes one machine format to stdout: give --format "
@@ -340,7 +349,12 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy,
                          as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=None if to_stdout else out_dir,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-                         options={"ai_model": str(ai_model.resolve())} if ai_model else {})
+                         options={"ai_model": str(ai_model.resolve())} if ai_model else {},
+                         sources_csv=sources_csv)
+    if previous and not relearn_style:
+        from .history import kept_style
+
+        config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
     progress = _Progress(enabled=not quiet)
     client = _connect(scheduler) if scheduler else None
     try:

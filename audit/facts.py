@@ -20,6 +20,7 @@ KINDS = {
     "leaver_photo": "a person the HR export marks as having left still has a photo in the portfolio",
     "companions": "files that accompany the photos (design files beside their export, sidecars, thumbnail "
                   "caches): listed by kind in `extra`, not audited as people",
+    "source_answer": "an answer in a --sources file (a filled-in sources_to_confirm.csv) could not be used",
 }
 
 

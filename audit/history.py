@@ -30,7 +30,7 @@ TREND_NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("staff", "staff", "int"),
     ("high_findings", "high or critical findings", "int"),
     ("needs_action", "people needing a new or fixed photo", "int"),
-    ("ai_share", "photos that look AI-generated", "pct"),
+    ("ai_share", "AI photos, confirmed or suspected (a floor)", "pct"),
     ("median_age_months", "median photo age, months", "num"),
     ("consistency_score", "consistency score (0-100)", "num"),
 )
@@ -48,6 +48,7 @@ class Snapshot:
     photo_file: dict[str, str]  # employee_id -> file of the person's current photo
     numbers: dict[str, Any]
     anonymized: bool = False
+    house_style: dict[str, Any] | None = None  # the learned style it judged against (audit.json)
 
 
 @dataclass
@@ -152,7 +153,8 @@ def snapshot_from_doc(doc: dict[str, Any], source: str) -> Snapshot:
     people, sha, files = _people_photos(doc.get("staff") or [], doc.get("photos") or [])
     return Snapshot(as_of=as_of, source=source, finding_keys=keys, people=people, photo_sha=sha,
                     photo_file=files, numbers=_numbers(doc.get("summary") or {}, doc.get("budget")),
-                    anonymized=bool(doc.get("anonymized")))
+                    anonymized=bool(doc.get("anonymized")),
+                    house_style=doc.get("house_style") if isinstance(doc.get("house_style"), dict) else None)
 
 
 def snapshot_from_result(result: Any, anonymized: bool = False) -> Snapshot:
@@ -251,6 +253,24 @@ def pseudonymize_snapshot(s: Snapshot, pseudo: Any) -> Snapshot:
         numbers=s.numbers, anonymized=True)
 
 
+def previous_snapshot(snapshots: list[Snapshot], as_of: date) -> Snapshot | None:
+    """The earlier audit this run is compared with: the latest one dated before `as_of`, or
+    (when none is) the latest one."""
+    if not snapshots:
+        return None
+    earlier = [s for s in snapshots if s.as_of < as_of] or snapshots
+    return earlier[-1]
+
+
+def kept_style(snapshots: list[Snapshot], as_of: date) -> tuple[dict[str, Any] | None, str]:
+    """Last quarter's house style to judge this quarter's photos against (stable findings for
+    unchanged photos), and where it comes from; (None, why) when there is none to keep."""
+    prev = previous_snapshot(snapshots, as_of)
+    if prev is None or prev.house_style is None:
+        return None, "no house style in the earlier audit"
+    return prev.house_style, f"the audit of {prev.as_of.isoformat()}"
+
+
 def build_history(snapshots: list[Snapshot], current: Snapshot, pseudo: Any = None) -> History:
     """Compare `current` (this run, real ids) with the latest earlier audit before it (or, when
     every earlier audit has the same or a later date, the latest one), and follow the numbers
@@ -260,7 +280,7 @@ def build_history(snapshots: list[Snapshot], current: Snapshot, pseudo: Any = No
     if not snapshots:
         return History([])
     earlier = [s for s in snapshots if s.as_of < current.as_of] or snapshots
-    previous = earlier[-1]
+    previous = previous_snapshot(snapshots, current.as_of) or snapshots[-1]
     if pseudo is not None:
         previous, current = pseudonymize_snapshot(previous, pseudo), pseudonymize_snapshot(current, pseudo)
     elif previous.anonymized:

@@ -21,6 +21,12 @@ Method (plain numbers, no trained model):
 
 `analyse(photos, params)` does it all; `annotate()` gives the per-photo columns for photos.csv and
 `summary()` the set-level data for the report and the brief.
+
+**A kept baseline.** `baseline()` is the learned style as plain numbers (style centres, spread,
+colour and orientation of the house), stored in audit.json. Given back to `analyse` (next
+quarter, `--previous`), it is used instead of learning again, so an unchanged photo keeps its
+findings when other photos change. It is ignored (and the style learned afresh) when the
+consistency settings of the policy changed since, or when the caller asks (`--relearn-style`).
 """
 
 from __future__ import annotations
@@ -144,6 +150,7 @@ class HouseStyle:
     house_bw_share: float
     house_orientation: str | None
     enough: bool  # False when the set is too small to learn a style
+    learned_from: str = "this set"  # or "the audit of YYYY-MM-DD" when a kept baseline was used
 
     # -- per photo ----------------------------------------------------------------------------
     def annotate(self) -> pd.DataFrame:
@@ -212,6 +219,25 @@ class HouseStyle:
             "n_outliers": len(outliers),
             "outlier_files": outliers,
             "order": self.contact_sheet_order(),
+            "learned_from": self.learned_from,
+        }
+
+    def baseline(self) -> dict[str, Any]:
+        """The learned style as JSON-safe numbers (no file names), for audit.json: what
+        `analyse(..., baseline=...)` needs to judge next quarter's photos against this style."""
+        def num(v: Any) -> float | None:
+            return None if v is None or not np.isfinite(v) else round(float(v), 6)
+
+        return {
+            "version": BASELINE_VERSION,
+            "settings": settings_digest(self.params),
+            "main": self.main,
+            "styles": {g: {"size": len(files), "centre": {c: num(v) for c, v in self.centres[g].items()}}
+                       for g, files in self.groups.items()},
+            "spread": {c: num(v) for c, v in self.spread.items()},
+            "bw_share": round(self.house_bw_share, 4),
+            "orientation": self.house_orientation,
+            "enough": self.enough,
         }
 
     def contact_sheet_order(self) -> list[str]:
@@ -222,6 +248,30 @@ class HouseStyle:
             members.sort(key=lambda f: (-self.photos[f].score, f))
             order.extend(members)
         return order
+
+
+BASELINE_VERSION = 1
+
+
+def settings_digest(params: dict[str, Any]) -> str:
+    """A short digest of the consistency settings: a kept baseline is only reused under the
+    settings it was learned with."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def usable_baseline(baseline: Any, params: dict[str, Any]) -> str | None:
+    """Why a kept baseline cannot be used (None when it can)."""
+    if not isinstance(baseline, dict) or baseline.get("version") != BASELINE_VERSION:
+        return "no usable house style in the earlier audit"
+    if baseline.get("settings") != settings_digest(params):
+        return "the consistency settings of the policy changed"
+    styles = baseline.get("styles")
+    if not isinstance(styles, dict) or not styles or baseline.get("main") not in styles:
+        return "no usable house style in the earlier audit"
+    return None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -296,10 +346,13 @@ def _logistic(x: float, x0: float, w: float = 0.6) -> float:
     return 1.0 / (1.0 + math.exp(-(x - x0) / w))
 
 
-def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
+def analyse(photos: pd.DataFrame, params: Any, baseline: dict[str, Any] | None = None,
+            baseline_from: str = "an earlier audit") -> HouseStyle:
     """Learn the house style of `photos` (one row per photo with the face/look columns and `file`).
-    Rows with a decode `error` are left out."""
+    Rows with a decode `error` are left out. With a usable `baseline` (`HouseStyle.baseline()`
+    of an earlier audit) the style is not learned again: photos are judged against it."""
     P = params_from(params)
+    base = baseline if baseline is not None and usable_baseline(baseline, P) is None else None
     df = photos
     if "error" in df:
         df = df[df["error"].isna()]
@@ -317,7 +370,12 @@ def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
     labels = np.full(len(files), -1)
     groups: dict[str, list[str]] = {}
     idx = np.flatnonzero(measured)
-    if len(idx):
+    if base is not None:
+        enough = bool(base.get("enough", True))
+        group_of = _assign_to_kept(base, vals, files, idx, P)
+        for g in base["styles"]:
+            groups[g] = [f for f in files if group_of.get(f) == g]
+    elif len(idx):
         sm = [c for c in P["style_measures"] if c in vals]
         X = np.column_stack([vals[c].to_numpy()[idx] / float(min_diff.get(c, 1.0)) for c in sm]) if sm else np.zeros((len(idx), 0))
         if len(idx) > CLUSTER_SAMPLE:  # O(n^2) memory, O(n^3) time: cluster a regular sample, assign the rest
@@ -348,15 +406,15 @@ def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
         group_of = {files[i]: names[labels[i]] for i in idx}
     else:
         group_of = {}
-    main = next(iter(groups), None)
+    main = base["main"] if base is not None else next(iter(groups), None)
 
     # 2. centres and pooled spread
     centres: dict[str, dict[str, float]] = {}
-    for g, members in groups.items():
+    for g, members in ({} if base is not None else groups).items():
         sub = vals.loc[members]
         centres[g] = {c: float(_nanmedian(sub[c])) if sub[c].notna().any() else float("nan") for c in vals}
     spread: dict[str, float] = {}
-    for c in vals:
+    for c in ([] if base is not None else vals):
         devs = []
         for g, members in groups.items():
             v = vals.loc[members, c].to_numpy()
@@ -372,6 +430,14 @@ def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
     orient = df["frame_orientation"] if "frame_orientation" in df else pd.Series([None] * len(df))
     counts = orient[measured].value_counts()
     house_orientation = counts.index[0] if len(counts) and counts.iloc[0] >= 0.6 * measured.sum() else None
+    if base is not None:
+        def f(v: Any) -> float:
+            return float("nan") if v is None else float(v)
+
+        centres = {g: {c: f(st["centre"].get(c)) for c in vals} for g, st in base["styles"].items()}
+        spread = {c: f(base["spread"].get(c)) for c in vals}
+        bw_share = float(base.get("bw_share") or 0.0)
+        house_orientation = base.get("orientation")
 
     # 3. deviations and scores
     penalty = float(P["family_penalty"])
@@ -441,7 +507,29 @@ def analyse(photos: pd.DataFrame, params: Any) -> HouseStyle:
                 ps.orientation_mismatch = str(o)
         photos_out[f] = ps
     return HouseStyle(P, files, vals, groups, main, centres, spread, photos_out, bw_share,
-                      house_orientation, enough)
+                      house_orientation, enough, learned_from=baseline_from if base is not None else (
+                          "this set" if baseline is None else f"this set ({usable_baseline(baseline, P)})"))
+
+
+def _assign_to_kept(kept: dict[str, Any], vals: pd.DataFrame, files: list[str], idx: np.ndarray,
+                    P: dict[str, Any]) -> dict[str, str]:
+    """Each measured photo's nearest kept style, on the style measures scaled by `min_diff`
+    (the distance the clustering used when the style was learned)."""
+    sm = [c for c in P["style_measures"] if c in vals]
+    scale = np.array([float(P["min_diff"].get(c, 1.0)) for c in sm])
+    med = {g: np.array([np.nan if st["centre"].get(c) is None else float(st["centre"][c]) for c in sm]) / scale
+           for g, st in kept["styles"].items()}
+    out = {}
+    for i in idx:
+        x = np.array([vals[c].to_numpy()[i] for c in sm]) / scale if sm else np.zeros(0)
+        best, bd = kept["main"], math.inf
+        for g, m in med.items():
+            ok = ~np.isnan(x) & ~np.isnan(m)
+            dist = float(np.sqrt(((x[ok] - m[ok]) ** 2).mean())) if ok.any() else 0.0
+            if dist < bd:
+                best, bd = g, dist
+        out[files[i]] = best
+    return out
 
 
 def _back(m: Measure, v: float) -> float:

@@ -29,9 +29,10 @@ class InputRead:
 
 
 def read_input(portfolio: Path, staff_csv: Path | None, policy: Policy, as_of: date,
-               exclude: Path | None = None) -> InputRead:
+               exclude: Path | None = None, sources_csv: Path | None = None) -> InputRead:
     """Read the staff CSV and the folder, join them, and say what was read. Raises StaffError
-    or InventoryError when either cannot be used at all. Decodes no image."""
+    or InventoryError when either cannot be used at all. Decodes no image. `sources_csv`: HR's
+    answers to sources_to_confirm.csv (`audit.sources`), read as declared photo sources."""
     portfolio = Path(portfolio)
     if not portfolio.is_dir():
         raise InventoryError(f"{portfolio}: portfolio folder does not exist or is not a folder")
@@ -39,6 +40,12 @@ def read_input(portfolio: Path, staff_csv: Path | None, policy: Policy, as_of: d
     if not csv_path.is_file():
         raise StaffError(f"{csv_path}: staff CSV not found (pass --staff CSV)")
     staff = read_staff(csv_path, policy["columns"], as_of=as_of, values=policy["values"])
+    if sources_csv is not None:
+        from .sources import apply_sources, read_sources
+
+        answers, facts = read_sources(sources_csv, policy)
+        staff.frame, more = apply_sources(staff.frame, answers, sources_csv)
+        staff.facts.extend(facts + more)
     inventory = build_inventory(portfolio, staff, exclude=exclude)
     return InputRead(staff, inventory, summarise(staff, inventory))
 

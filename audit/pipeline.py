@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, house_style
-from .ai_evidence import score_photos
+from .ai_evidence import SOURCE_STATUSES, detector_figures, score_photos, source_status
 from .cache import FeatureCache, options_digest
 from .checks import CheckContext, run_checks
 from .features import FEATURE_VERSION, extract_all
@@ -43,6 +43,11 @@ class AuditConfig:
     options: dict[str, Any] = field(default_factory=dict)  # passed to feature extractors
     cache_dir: Path | None = None  # feature cache; None = no cache
     executor: Executor | None = None
+    sources_csv: Path | None = None  # a filled-in sources_to_confirm.csv (--sources)
+    # The house style kept from an earlier audit (history.kept_style), judged against instead of
+    # learning again; None learns it from this set.
+    style_baseline: dict[str, Any] | None = None
+    style_baseline_from: str = "an earlier audit"
 
 
 @dataclass
@@ -57,6 +62,7 @@ class AuditResult:
     column_map: dict[str, str]
     style_summary: dict[str, Any] = field(default_factory=dict)  # the house style, for the report
     input: dict[str, Any] | None = None  # what was read (audit.input_summary), for every output
+    style_baseline: dict[str, Any] = field(default_factory=dict)  # the house style as numbers, kept in audit.json
     thumbnails: dict[str, bytes] = field(default_factory=dict, repr=False)  # file -> the report's JPEG thumbnail
     _summary: dict[str, Any] | None = field(default=None, repr=False)
     _photo_records: list[dict[str, Any]] | None = field(default=None, repr=False)
@@ -80,6 +86,28 @@ class AuditResult:
             self._photo_records = [plain(r) for r in self.photos.to_dict("records")]
         return self._photo_records
 
+    def ai_status_by_person(self) -> dict[str, str]:
+        """employee_id -> source status of the person's readable photo (ai_evidence.source_status)."""
+        suspect = self.policy["ai"]["suspect_score"]
+        photos = {r["file"]: r for r in self.photos.to_dict("records")} if "file" in self.photos else {}
+        out = {}
+        for p in self.staff.itertuples(index=False):
+            rec = photos.get(p.file) if p.file else None
+            if rec is None or rec.get("error"):
+                continue
+            out[p.employee_id] = source_status(rec.get("ai_basis"), rec.get("ai_score"), p.photo_source, suspect)
+        return out
+
+    def ai_numbers(self) -> dict[str, Any]:
+        """The AI key numbers over every person's readable photo, with the forensic check's
+        measured blind spot (`ai_missed_by_pixel_check`: the share of AI images from known
+        generators it does not flag), so no output shows an AI share without it."""
+        numbers = ai_counts(list(self.ai_status_by_person().values()))
+        fig = detector_figures()
+        numbers["ai_missed_by_pixel_check"] = (round(fig.missed(), 4) if fig.missed() is not None
+                                               and fig.applies(self.policy["ai"]["suspect_score"]) else None)
+        return numbers
+
     def _key_numbers(self) -> dict[str, Any]:
         photos = self.photos
         readable = photos[photos["error"].isna()] if "error" in photos else photos
@@ -95,10 +123,7 @@ class AuditResult:
             for d in (p.photo_date or capture.get(p.file) for p in staff.itertuples(index=False))
             if isinstance(d, str)
         ]
-        primary = readable[readable["is_primary"]] if "is_primary" in readable else readable
-        suspect = self.policy["ai"]["suspect_score"]
-        ai_flags = primary["ai_score"].fillna(0) >= suspect if "ai_score" in primary else pd.Series([], dtype=bool)
-        confirmed = primary["ai_basis"].isin(["provenance", "declared"]) & ai_flags if len(primary) else ai_flags
+        ai = self.ai_numbers()
         return {
             "staff": int(len(staff)),
             "photos": int(len(photos)),
@@ -109,15 +134,31 @@ class AuditResult:
             "findings": len(self.findings),
             "by_severity": by_sev,
             "by_category": by_cat,
-            "ai_photos": int(ai_flags.sum()),
-            "ai_confirmed": int(confirmed.sum()),
-            "ai_share": round(float(ai_flags.mean()), 4) if len(primary) else 0.0,
+            **ai,
             "median_age_months": round(float(pd.Series(ages).median()), 1) if ages else None,
             "dated_photos": len(ages),
             "consistency_score": self.style_summary.get("set_score"),
             "styles": self.style_summary.get("n_styles"),
             "main_style_share": self.style_summary.get("main_share"),
         }
+
+
+def ai_counts(statuses: list[str]) -> dict[str, Any]:
+    """The AI numbers of a group of people's photos, split by what backs them (see
+    ai_evidence.source_status). `ai_share` counts confirmed and suspected photos, so it is a floor:
+    the photos of unknown source may hold AI photos the pixel check missed."""
+    n = len(statuses)
+    c = {k: statuses.count(k) for k in SOURCE_STATUSES}
+    return {
+        "ai_assessed_photos": n,
+        "ai_photos": c["confirmed"] + c["suspected"],
+        "ai_confirmed": c["confirmed"],
+        "ai_suspected": c["suspected"],
+        "ai_source_unknown": c["unknown"],
+        "ai_source_known_not_ai": c["known_not_ai"],
+        "ai_share": round((c["confirmed"] + c["suspected"]) / n, 4) if n else None,
+        "ai_confirmed_share": round(c["confirmed"] / n, 4) if n else None,
+    }
 
 
 def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None,
@@ -131,7 +172,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
     "check" (house style and rules) begin."""
     policy = config.policy or load_policy(config.policy_path)
     log.info("policy: %s", policy.source)
-    read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir)
+    read = read_input(Path(config.portfolio), config.staff_csv, policy, config.as_of, exclude=config.out_dir,
+                      sources_csv=config.sources_csv)
     staff, inventory = read.staff, read.inventory
     if on_input:
         on_input(read.summary)
@@ -156,7 +198,8 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
         thumbnails = {shown_name.get(f, f): t for f, t in thumbnails.items()}
     if on_stage:
         on_stage("check", len(files))
-    photos, style, findings = assess(inventory, rows, policy, config.as_of)
+    photos, style, findings = assess(inventory, rows, policy, config.as_of, style_baseline=config.style_baseline,
+                                     style_baseline_from=config.style_baseline_from)
     log.info("%d findings from %d enabled rules", len(findings), sum(r.enabled for r in policy.rules.values()))
     # Leavers whose photo is still in the portfolio get their one action (take it down, no cost);
     # the other leavers are nobody's business here.
@@ -166,7 +209,7 @@ def run_audit(config: AuditConfig, progress: Callable[[int], None] | None = None
                      findings, policy)
     return AuditResult(config=config, policy=policy, inventory=inventory, photos=photos, findings=findings,
                        recommendations=recs, budget=budget(recs, policy), column_map=staff.column_map,
-                       style_summary=style.summary(), input=read.summary,
+                       style_summary=style.summary(), input=read.summary, style_baseline=style.baseline(),
                        thumbnails=thumbnails)
 
 
@@ -185,16 +228,18 @@ def _shown_names(rows: list[dict[str, Any]], inventory: Inventory) -> list[dict[
     return [clean(r) for r in rows]
 
 
-def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy,
-           as_of: date) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
+def assess(inventory: Inventory, rows: list[dict[str, Any]], policy: Policy, as_of: date,
+           style_baseline: dict[str, Any] | None = None, style_baseline_from: str = "an earlier audit",
+           ) -> tuple[pd.DataFrame, house_style.HouseStyle, list[Finding]]:
     """Everything after the measurements: join the feature rows to the inventory, score AI
-    evidence, learn the house style and run the checks. The rule test cases enter here too, with
-    feature rows written by hand."""
+    evidence, learn the house style (or judge against a kept one) and run the checks. The rule
+    test cases enter here too, with feature rows written by hand."""
     features = pd.DataFrame.from_records(rows, columns=None if rows else ["file", "error"]).astype({"file": object})
     photos = inventory.photos.merge(features, on="file", how="left")
     photos = nulls_to_none(photos)
     photos = score_photos(photos, inventory.staff, policy)
-    style = house_style.analyse(photos, policy["consistency"])
+    style = house_style.analyse(photos, policy["consistency"], baseline=style_baseline,
+                                baseline_from=style_baseline_from)
     annotations = style.annotate()
     photos = photos.drop(columns=[c for c in annotations if c != "file" and c in photos]).merge(
         annotations, on="file", how="left")

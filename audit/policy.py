@@ -32,7 +32,9 @@ CANONICAL_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 # Tables whose keys are the user's to choose (not checked against the default's keys).
-_FREE_TABLES = {"columns"} | {f"values.{c}" for c in CANONICAL_VALUES}
+_FREE_TABLES = {"columns", "stakes.title_words"} | {f"values.{c}" for c in CANONICAL_VALUES}
+# What one entry of [stakes.title_words] may hold.
+_TITLE_WORD_KEYS = {"unless": list, "only_in": list, "enabled": bool}
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def _merge(default: dict[str, Any], user: dict[str, Any], source: str, path: str
             raise PolicyError(
                 f"{source}: key '{dotted}' must be {_type_name(default[key])}, got {value!r}"
             )
-        if isinstance(value, dict) and dotted not in _FREE_TABLES:
+        if isinstance(value, dict):  # a free table keeps the default's entries the user leaves out
             _merge(default[key], value, source, dotted)
         else:
             default[key] = value
@@ -168,6 +170,15 @@ def _validate(data: dict[str, Any], source: str) -> None:
                 raise PolicyError(f"{source}: key 'costs.{name}.{k}' must be >= 0, got {v}")
         if cost.get("low", 0) > cost.get("high", 0):
             raise PolicyError(f"{source}: key 'costs.{name}.low' must not exceed 'high'")
+    for word, entry in data["stakes"]["title_words"].items():
+        where = f"{source}: key 'stakes.title_words.{word}'"
+        if not isinstance(entry, dict):
+            raise PolicyError(f"{where} must be a table such as {{ unless = [...], only_in = [...] }}, got {entry!r}")
+        for k, v in entry.items():
+            if k not in _TITLE_WORD_KEYS:
+                raise PolicyError(f"{where}: unknown key '{k}' (known: {', '.join(sorted(_TITLE_WORD_KEYS))})")
+            if not isinstance(v, _TITLE_WORD_KEYS[k]) or (isinstance(v, list) and not all(isinstance(x, str) for x in v)):
+                raise PolicyError(f"{where}.{k} must be {'a list of strings' if k != 'enabled' else 'true/false'}, got {v!r}")
     for header, canonical in data["columns"].items():
         if canonical not in CANONICAL_COLUMNS:
             raise PolicyError(

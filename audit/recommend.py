@@ -121,13 +121,15 @@ def recommend(staff: pd.DataFrame, findings: list[Finding], policy: Policy) -> l
 
 
 def priority_sorted(recs: list[Any], findings: list[Any] | None = None) -> list[Any]:
-    """Most urgent first: by priority (the severity behind the action), then action, then how
-    many problems the person has (from `findings`), then name. Rank 1 = most urgent."""
+    """Most urgent first: by action (retake first, keep last), then priority (the severity
+    behind the action), then how many problems the person has (from `findings`), then name.
+    Rank 1 = most urgent. Action first, so the report's tables, grouped by action, show ranks
+    without gaps, and no one who keeps their photo ranks above someone who must act."""
     problems: dict[str, int] = {}
     for f in findings or []:
         if f.employee_id and f.severity != "info":
             problems[f.employee_id] = problems.get(f.employee_id, 0) + 1
-    return sorted(recs, key=lambda r: (-severity_rank(r.priority), _ACTION_ORDER[r.action],
+    return sorted(recs, key=lambda r: (_ACTION_ORDER[r.action], -severity_rank(r.priority),
                                        -problems.get(r.employee_id, 0), (r.name or "").lower(), r.employee_id))
 
 

@@ -102,9 +102,10 @@ PEOPLE: list[Person] = [
        photo_date="2024-06-12", exif_date="2024-06-12", skin=5,
        planted="photographer photo from 2024-06 (29 months old: ageing)", expect="STL002"),
     _p("E1005", "Tomás Herrera", "Consultant", "Advisory", "mid", "yes", "website;linkedin",
-       photo_date=S2, exif_date=S2, skin=3, extra_files=["photos/E1005_old.jpg"],
-       planted="two files of one person: E1005.jpg (in the CSV) and E1005_old.jpg (a 2022 session)",
-       expect="DUP003 (information)", also="CON005/CON006 on E1005_old.jpg (the other session's grey backdrop)"),
+       photo_date=S2, exif_date=S2, skin=3, extra_files=["photos/E1005_old.jpg"], photo_source="",
+       planted="two files of one person: E1005.jpg (in the CSV) and E1005_old.jpg (a 2022 session); "
+               "no photo_source recorded, though he is client-facing on the website",
+       expect="DUP003 (information), AI005 (confirm the source)", also="CON005/CON006 on E1005_old.jpg (the other session's grey backdrop)"),
     _p("E1006", "Grace Whitfield", "Senior Associate", "Legal", "senior", "yes", "website",
        photo_date=S1, exif_date=S1, skin=1, look="greyscale",
        planted="black-and-white photo in a colour set", expect="CON005",

@@ -24,11 +24,16 @@ PEOPLE = [  # id, name, e-mail, photo file
     ("EMP-4714", "Wilhelmina Okonkwo-Darby", "wod@northwind.test", "photos/EMP-4714.jpg"),
     ("EMP-4715", "Quincy Adebayo-Lund", "qal@northwind.test", "photos/xavier_quellington.jpg"),  # a shared photo
 ]
-SECRETS = [s for p in PEOPLE for s in p[:3]] + ["xavier_quellington", "Yolanda Brightwater.png", "zfair",
-                                                "EMP-4714.jpg", "Quellington", "Brightwater"]
+# A numeric id held twice (its DAT005 message quotes it), with a job title only that person holds.
+UNIQUE = ("100550", "Ottoline Vanderquist", "ottoline.v@northwind.test", "photos/ottoline_vq_portrait.jpg")
+SECRETS = [s for p in PEOPLE + [UNIQUE] for s in p[:3]] + [
+    "xavier_quellington", "Yolanda Brightwater.png", "zfair", "EMP-4714.jpg", "Quellington", "Brightwater",
+    "ottoline_vq_portrait", "Chief Quantum Officer", "Vanderquist"]
 CSV = ("employee_id,name,email,title,department,photo,photo_date,photo_source,client_facing,seniority,platforms\n"
        + "\n".join(f"{e},{n},{m},Partner,Legal,{f},2021-01-01,{'ai' if i % 2 else 'photographer'},yes,executive,website"
-                   for i, (e, n, m, f) in enumerate(PEOPLE)) + "\n")
+                   for i, (e, n, m, f) in enumerate(PEOPLE))
+       + f"\n{UNIQUE[0]},{UNIQUE[1]},{UNIQUE[2]},Chief Quantum Officer,Legal,{UNIQUE[3]},2021-01-01,,yes,executive,website"
+       + f"\n{UNIQUE[0]},Percival Dunmore,pd@northwind.test,Paralegal,Legal,,,,no,junior,internal\n")
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +48,7 @@ def portfolio(tmp_path_factory):
         if f:
             files.setdefault(f, i + 1)
     files["photos/zfair.jpg"] = 7
+    files[UNIQUE[3]] = 11
     files["photos/EMP-4711-old.jpg"] = 9  # an orphan whose file name holds an id
     for f, seed in files.items():
         noise_image(seed).save(root / f)
@@ -76,8 +82,10 @@ def all_text(out):
 
 def test_no_real_identifier_in_any_output(result, full_output):
     assert any(f.code == "DUP001" for f in result.findings)  # a message that names two people
+    assert any(f.code == "DAT005" and "'100550'" in f.message for f in result.findings)  # a quoted numeric id
     texts = all_text(full_output)
-    assert set(texts) == {"audit.json", "findings.csv", "photos.csv", "actions.csv", "report.html", "report.pdf"}
+    assert set(texts) == {"audit.json", "findings.csv", "photos.csv", "actions.csv", "sources_to_confirm.csv",
+                          "report.html", "report.pdf"}
     for name, text in texts.items():
         low = text.lower()
         for secret in SECRETS:
@@ -87,6 +95,9 @@ def test_no_real_identifier_in_any_output(result, full_output):
     assert all(s["employee_id"].startswith("P-") for s in doc["staff"])
     assert all(p["file"].startswith("photo-") for p in doc["photos"])
     assert "Executive summary" in texts["report.pdf"] and "Anonymised" in texts["report.pdf"]
+    # the unique title became the person's level; the shared one stays
+    titles = {s["title"] for s in doc["staff"]}
+    assert "Executive" in titles and "Partner" in titles
 
 
 def test_report_app_attributes_identify_no_one(full_output):
@@ -121,7 +132,7 @@ def test_pseudonyms_are_stable_and_keyed(result, tmp_path):
     ids = {d: sorted(s["employee_id"] for s in json.loads((tmp_path / d / "audit.json").read_text())["staff"])
            for d in "abc"}
     assert ids["a"] == ids["b"] and ids["a"] != ids["c"]
-    assert len(set(ids["a"])) == len(PEOPLE)
+    assert len(set(ids["a"])) == len(PEOPLE) + 1  # the second row of the repeated id is skipped
 
 
 def test_anonymised_runs_compare_across_quarters(result, tmp_path):

@@ -39,9 +39,13 @@ def test_findings_chart_hatches_severities_and_writes_totals():
     assert svg.count("<pattern") >= 2
 
 
-def test_ai_share_chart_labels_counts():
-    svg = charts.ai_share_by_department([("Legal", 2, 4), ("Sales", 0, 5), ("Empty", 0, 0)])
-    assert "50%  (2 of 4)" in svg and "0%  (0 of 5)" in svg and "Empty" not in svg
+def test_ai_chart_splits_confirmed_suspected_unknown_and_never_says_zero_percent():
+    svg = charts.ai_share_by_department([("Legal", 2, 1, 1, 4), ("Executive", 0, 0, 9, 11), ("Sales", 0, 0, 0, 5),
+                                         ("Empty", 0, 0, 0, 0)])
+    text = " ".join(re.sub(r"<[^>]+>", " ", svg).split())
+    assert "2 confirmed, 1 suspected, 1 of 4 unconfirmed" in text
+    assert "0 confirmed, 9 of 11 unconfirmed" in text and "0 confirmed, 0 of 5 unconfirmed" in text
+    assert not re.search(r"(?<!\d)0%", text) and "Empty" not in svg
 
 
 def test_style_chart_and_trend():

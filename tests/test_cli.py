@@ -42,7 +42,8 @@ def test_format_selects_outputs(portfolio, tmp_path):
     out = tmp_path / "o"
     r = invoke(["run", str(portfolio), "--out", str(out), "--format", "json,csv", "--as-of", "2026-11-29"])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["actions.csv", "audit.json", "findings.csv", "photos.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["actions.csv", "audit.json", "findings.csv", "photos.csv",
+                                                    "sources_to_confirm.csv"]
 
 
 def test_jobs_do_not_change_results(portfolio, tmp_path):

@@ -112,7 +112,8 @@ def test_findings_name_measure_value_house_and_a_fix():
     assert {"measure", "value", "house", "z", "family"} <= set(f.evidence)
     assert f.evidence["measure"].startswith("backdrop_")
     assert "grey" in f.recommendation and "#" in f.recommendation, f.recommendation
-    assert "house value" in f.message
+    assert "Backdrop: the backdrop" in f.message and "rest of the set" in f.message
+    assert "robust z" not in f.message and "L*" not in f.message  # the numbers are in the evidence
 
 
 def test_two_shoots_make_two_styles_and_each_is_judged_against_its_own():

@@ -45,6 +45,64 @@ def colour_name(L: float, a: float, b: float) -> str:
     return f"{tone}{hue}"
 
 
+# How each measure's difference reads to a client: (topic, sentence when the photo's value is
+# higher, sentence when lower). The measure's name, value, house value and z stay in the evidence.
+_PLAIN: dict[str, tuple[str, str, str]] = {
+    "head_size": ("Head size", "the head is much larger in the frame than in the rest of the set",
+                  "the head is much smaller in the frame than in the rest of the set"),
+    "eye_line": ("Eye line", "the eyes sit lower in the frame than in the rest of the set",
+                 "the eyes sit higher in the frame than in the rest of the set"),
+    "face_center_x": ("Position", "the face is further right in the frame than in the rest of the set",
+                      "the face is further left in the frame than in the rest of the set"),
+    "roll_deg": ("Head tilt", "the head is tilted more than in the rest of the set",
+                 "the head is tilted more than in the rest of the set"),
+    "backdrop_L": ("Backdrop", "the backdrop is much lighter than in the rest of the set",
+                   "the backdrop is much darker than in the rest of the set"),
+    "backdrop_a": ("Backdrop", "the backdrop is a different colour (redder) from the rest of the set",
+                   "the backdrop is a different colour (greener) from the rest of the set"),
+    "backdrop_b": ("Backdrop", "the backdrop is a different colour (yellower) from the rest of the set",
+                   "the backdrop is a different colour (bluer) from the rest of the set"),
+    "backdrop_nonuniformity": ("Backdrop", "the background is much busier than the plain backdrop of the set",
+                               "the background is plainer than in the rest of the set"),
+    "skin_chroma": ("Saturation", "the colours are much stronger than in the rest of the set",
+                    "the colours are much paler than in the rest of the set"),
+    "face_clip_bright": ("Highlights", "parts of the face are blown out to pure white",
+                         "the face has fewer blown highlights than the set"),
+    "face_clip_dark": ("Shadows", "parts of the face are lost in black shadow",
+                       "the face has fewer crushed shadows than the set"),
+    "light_balance": ("Light", "the light falls from the other side than in the rest of the set",
+                      "the light falls from the other side than in the rest of the set"),
+    "sharpness": ("Sharpness", "the face is sharper than the rest of the set",
+                  "the face is much softer than the rest of the set: out of focus, moved, or enlarged from a small copy"),
+    "blockiness": ("JPEG blocks", "the photo shows JPEG compression blocks that the rest of the set does not",
+                   "the photo shows fewer JPEG blocks than the set"),
+    "short_side_px": ("Resolution", "the file is much larger than the rest of the set",
+                      "the file is much smaller than the rest of the set, like a thumbnail or a screenshot"),
+    "aspect_ratio": ("Aspect ratio", "the photo is wider for its height than the rest of the set",
+                     "the photo is narrower for its height than the rest of the set"),
+}
+# Units a client reads without help: these differences also give the two values.
+_PLAIN_UNITS = ("fraction", "px", "deg", "ratio")
+
+
+def plain_difference(d: house_style.Deviation) -> str:
+    """One measure's difference from the house in words ("Sharpness: the face is much softer
+    than the rest of the set"), with the two values where their unit needs no explaining."""
+    if d.column == "backdrop_L" and d.family == "exposure":
+        text = ("Exposure: the photo is " + ("brighter" if d.diff > 0 else "darker") + " than the rest of the set "
+                "(its backdrop, the one surface every photo shares, is " + ("lighter" if d.diff > 0 else "darker") + ")")
+    elif d.family == "colour" and d.column.startswith("backdrop_") and d.label.startswith("colour cast"):
+        axis = d.label.split("(", 1)[1].split(":", 1)[0]
+        text = f"Colour cast: the photo has a {axis} cast (the backdrop and the skin moved together)"
+    else:
+        topic, up, down = _PLAIN.get(d.column, (d.label, "it differs from the rest of the set",
+                                                 "it differs from the rest of the set"))
+        text = f"{topic}: {up if d.diff > 0 else down}"
+    if house_style.MEASURE_BY_COLUMN[d.column].unit in _PLAIN_UNITS:
+        text += f" ({_fmt(d.column, d.value)} against {_fmt(d.column, d.house)})"
+    return text
+
+
 def _fmt(column: str, v: float) -> str:
     m = house_style.MEASURE_BY_COLUMN[column]
     if m.unit == "fraction":
@@ -168,9 +226,8 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
         for family, devs in by_family.items():
             devs.sort(key=lambda d: -abs(d.z))
             lead = devs[0]
-            others = "; ".join(f"{d.label} {_fmt(d.column, d.value)} vs {_fmt(d.column, d.house)}" for d in devs[1:])
-            msg = (f"{lead.label[0].upper() + lead.label[1:]} is {_fmt(lead.column, lead.value)}; the house value is "
-                   f"{_fmt(lead.column, lead.house)} (robust z {lead.z:+.1f})." + (f" Also: {others}." if others else ""))
+            others = "; ".join(dict.fromkeys(plain_difference(d).split(": ", 1)[1] for d in devs[1:]))
+            msg = plain_difference(lead) + "." + (f" Also, {others}." if others else "")
             ev = dict(base, family=family, measure=lead.column, value=round(lead.value, 4),
                       house=round(lead.house, 4), z=lead.z,
                       measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4), "z": d.z} for d in devs})

@@ -58,6 +58,11 @@ def _emit_fact(ctx: CheckContext, fact: InputFact) -> None:
             parts.append(f"{len(rels)} {kind} ({shown})")
         ctx.emit("DAT009", f"{n} file{'s' if n != 1 else ''} beside the photos were not audited as people: "
                  + "; ".join(parts), evidence={"companions": groups})
+    elif k == "source_answer":
+        where = f"{fact.extra['source_file']}" + (f", row {fact.row}" if fact.row else "")
+        ctx.emit("DAT006", f"{where}: {fact.reason}", employee_id=fact.employee_id,
+                 evidence={"file": fact.extra["source_file"], "row": fact.row, "column": fact.column,
+                           "value": fact.value})
     elif k == "leaver_photo":
         who = fact.extra.get("name") or fact.employee_id
         ctx.emit("DAT008", f"{who} ({fact.employee_id}) has left (status {fact.value!r}) but their photo {fact.file} "

@@ -145,26 +145,44 @@ def findings_by_kind(counts: dict[str, dict[str, int]], width_mm: float = 88, he
     return _svg(fig, "Findings by kind and severity")
 
 
-def ai_share_by_department(rows: list[tuple[str, int, int]], width_mm: float = 88, height_mm: float = 66,
-                           limit: int = 12) -> str | None:
-    """rows: (department, AI photos, photos). Share bars with 'n of N' written on them."""
-    rows = [r for r in rows if r[2]]
+def ai_label(confirmed: int, suspected: int, unknown: int, total: int) -> str:
+    """'1 confirmed, 2 suspected, 9 of 11 unconfirmed': never a bare 0% for a group whose
+    sources nobody knows."""
+    bits = [f"{confirmed} confirmed"]
+    if suspected:
+        bits.append(f"{suspected} suspected")
+    bits.append(f"{unknown} of {total} unconfirmed")
+    return ", ".join(bits)
+
+
+def ai_share_by_department(rows: list[tuple[str, int, int, int, int]], width_mm: float = 88,
+                           height_mm: float = 66, limit: int = 12) -> str | None:
+    """rows: (department, confirmed AI, suspected AI, source unknown, photos). Stacked bars:
+    confirmed AI (solid), suspected by the pixel check (hatched), source unknown (grey: may hold
+    AI photos the pixel check missed), with the counts written beside each bar."""
+    rows = [r for r in rows if r[4]]
     if not rows:
         return None
-    rows = sorted(rows, key=lambda r: -r[2])[:limit]
-    rows.sort(key=lambda r: (r[1] / r[2], r[2]))
+    rows = sorted(rows, key=lambda r: -r[4])[:limit]
+    rows.sort(key=lambda r: ((r[1] + r[2]) / r[4], r[3] / r[4], r[4]))
     fig, ax = _fig(width_mm, height_mm)
     labels = [(r[0] or "(none)")[:22] for r in rows]
-    shares = [r[1] / r[2] for r in rows]
     ax.barh(labels, [1] * len(rows), color="white", edgecolor="#999", linewidth=0.4)
-    ax.barh(labels, shares, color=SOURCE_STYLE["ai"][0], hatch="///", edgecolor="#222", linewidth=0.4)
-    for y, (r, s) in enumerate(zip(rows, shares)):
-        ax.text(1.02, y, f"{s:.0%}  ({r[1]} of {r[2]})", va="center", fontsize=7)
-    ax.set_xlim(0, 1.45)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25%", "50%", "75%", "100%"])
-    ax.set_title("Photos that look AI-generated,\nshare by department")
+    left = [0.0] * len(rows)
+    for k, (fill, hatch, name) in ((1, ("#b06000", "", "confirmed AI")), (2, (SOURCE_STYLE["ai"][0], "///", "suspected")),
+                                   (3, (SOURCE_STYLE["unknown"][0], "xx", "unconfirmed"))):
+        widths = [r[k] / r[4] for r in rows]
+        ax.barh(labels, widths, left=left, color=fill, hatch=hatch, edgecolor="#222", linewidth=0.4, label=name)
+        left = [a + b for a, b in zip(left, widths)]
+    for y, r in enumerate(rows):
+        first, last = ai_label(r[1], r[2], r[3], r[4]).rsplit(", ", 1)
+        ax.text(1.04, y, f"{first},\n{last}", va="center", fontsize=6, linespacing=1.15)
+    ax.set_xlim(0, 2.0)
+    ax.set_xticks([0, 0.5, 1.0], ["0", "50%", "100%"])
+    ax.set_title("AI photos by department")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.1), ncol=3, fontsize=6, frameon=False, handlelength=1.5)
     ax.tick_params(axis="y", length=0)
-    return _svg(fig, "AI share by department")
+    return _svg(fig, "AI photos by department")
 
 
 def style_groups(styles: list[dict[str, Any]], width_mm: float = 88, height_mm: float = 40) -> str | None:

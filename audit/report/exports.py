@@ -36,6 +36,7 @@ def to_json(result: AuditResult, history: Any = None, anonymized: bool = False) 
         "staff": [plain(r) for r in result.staff.to_dict("records")],
         "recommendations": [r.to_dict() for r in result.recommendations],
         "budget": plain(result.budget),
+        "house_style": plain(result.style_baseline) or None,
         "anonymized": anonymized,
         "changes": plain(changes),
         "history": plain({"trend": history.trend}) if history is not None and history.trend else None,
@@ -115,3 +116,11 @@ def photos_csv(result: AuditResult) -> str:
 
 def actions_csv(result: AuditResult) -> str:
     return _csv(actions_table(result))
+
+
+def sources_csv(result: AuditResult) -> str:
+    """sources_to_confirm.csv: one row per photo whose source the audit asks about (AI005), with
+    an empty photo_source column to fill in (photographer, ai, self) and pass back with --sources."""
+    from ..sources import COLUMNS, confirm_rows
+
+    return _csv(pd.DataFrame.from_records(confirm_rows(result), columns=list(COLUMNS)))

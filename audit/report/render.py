@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import mimetypes
 import re
 import warnings
@@ -32,6 +31,7 @@ from PIL import Image, ImageOps
 
 from ..errors import ReportError
 from ..features.decode import MAX_PIXELS
+from ..ai_evidence import detector_figures
 from ..features.thumbnail import THUMB_QUALITY, THUMB_SIZE
 from ..findings import SEVERITIES, severity_rank
 from ..history import TREND_NUMBERS, History
@@ -39,7 +39,7 @@ from ..input_summary import public
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 from .budget_plan import budget_options, plan_budget
-from .summary_text import executive_summary, since_last
+from .summary_text import executive_summary, role_context, since_last
 from .templating import html_to_pdf, make_environment
 
 LOGO_MAX_BYTES = 2_000_000
@@ -137,21 +137,6 @@ def initials(name: str | None, fallback: str | None = None) -> str:
     return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
-def forensic_evaluation() -> dict[str, Any] | None:
-    """The committed accuracy figures of the forensic AI model, if it ships."""
-    try:
-        text = resources.files("audit").joinpath("models", "forensic.json").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return None
-    try:
-        model = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    evaluation = model.get("evaluation") or {}
-    trained = model.get("trained_on") or {}
-    return {"evaluation": evaluation, "headline": evaluation.get("headline") if isinstance(evaluation, dict) else None,
-            "trained_on": trained if isinstance(trained, dict) else {},
-            "sources": model.get("training_sources") or model.get("sources")}
 
 
 # -- the data ---------------------------------------------------------------------------------
@@ -172,19 +157,20 @@ def _ages_by_source(result: AuditResult) -> dict[str, list[float]]:
     return out
 
 
-def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int]]:
-    photos = result.photos
-    suspect = result.policy["ai"]["suspect_score"]
-    score = dict(zip(photos["file"], photos["ai_score"])) if "ai_score" in photos else {}
+def _ai_by_department(result: AuditResult) -> list[tuple[str, int, int, int, int]]:
+    """(department, confirmed AI, suspected AI, source unknown, photos) per department."""
+    status = result.ai_status_by_person()
     rows: dict[str, list[int]] = {}
     for p in result.staff.itertuples(index=False):
-        if not p.file or p.file not in score:
+        st = status.get(p.employee_id)
+        if st is None:
             continue
-        r = rows.setdefault(p.department or "(none)", [0, 0])
-        r[1] += 1
-        s = score[p.file]
-        r[0] += int(s is not None and s == s and s >= suspect)
-    return [(d, a, n) for d, (a, n) in rows.items()]
+        r = rows.setdefault(p.department or "(none)", [0, 0, 0, 0])
+        r[3] += 1
+        r[0] += st == "confirmed"
+        r[1] += st == "suspected"
+        r[2] += st == "unknown"
+    return [(d, *r) for d, r in rows.items()]
 
 
 def _house(result: AuditResult) -> dict[str, Any] | None:
@@ -214,6 +200,7 @@ def _house(result: AuditResult) -> dict[str, Any] | None:
         rows.append(("Typical size", f"{val('short_side_px'):,.0f} px short side"))
     rows.append(("Colour", "black-and-white" if (s.get("greyscale_share") or 0) > 0.5 else "colour"))
     return {"rows": rows, "swatch": s.get("backdrop_hex"), "n_outliers": s.get("n_outliers"),
+            "learned_from": s.get("learned_from") or "this set",
             "n_styles": s.get("n_styles"), "main_share": s.get("main_share"), "set_score": s.get("set_score")}
 
 
@@ -405,7 +392,10 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "policy": policy,
         "rules": policy.rules,
         "staleness": policy["staleness"],
-        "forensic": forensic_evaluation(),
+        "detector": detector_figures(),
+        "ai_caveat": detector_figures().caveat(policy["ai"]["suspect_score"]),
+        "ai_limits": policy["ai"],
+        "role_context": role_context(policy),
         "column_map": result.column_map,
         "input": public(result.input, options.anonymize),
         "scope": scope,

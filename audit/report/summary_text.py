@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ai_evidence import detector_figures
 from ..history import History
 from ..pipeline import AuditResult
 from ..recommend import ACTIONS
@@ -58,12 +59,7 @@ def executive_summary(result: AuditResult, s: dict[str, Any], history: History |
         lines.append("Of the staff, " + ", ".join(act) + f"; {counts['keep']:,} can keep their photo.")
     else:
         lines.append("Every staff member can keep their current photo.")
-    role = [f for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical")]
-    if s["ai_photos"]:
-        lines.append(
-            f"{s['ai_photos']:,} photos look AI-generated ({s['ai_confirmed']:,} confirmed by provenance metadata or "
-            f"declared by HR)" + (f"; {len(role):,} of them in high-stakes roles, where a photographer's portrait "
-                                  "is the advice." if role else "."))
+    lines.append(ai_sentence(result, s))
     plan = plan_budget(b)
     if plan["photo_day"]:
         lines.append(f"Estimated budget: {cur} {plan['low']:,.0f}–{plan['high']:,.0f} with a group photo day for the "
@@ -72,3 +68,49 @@ def executive_summary(result: AuditResult, s: dict[str, Any], history: History |
     else:
         lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}.")
     return lines
+
+
+def ai_sentence(result: AuditResult, s: dict[str, Any]) -> str:
+    """The AI numbers in one paragraph: confirmed, suspected and unknown kept apart, what the
+    pixel check misses (from the shipped model's own figures), and the high-stakes cases."""
+    n = s.get("ai_assessed_photos") or 0
+    if not n:
+        return "No photo could be checked for AI generation."
+    role = sum(1 for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical"))
+    ask = sum(1 for f in result.findings if f.code == "AI005")
+    conf, sus, unk = s["ai_confirmed"], s["ai_suspected"], s["ai_source_unknown"]
+    text = (f"AI photos: {conf:,} confirmed (the file's own record or HR's declaration)"
+            f"{f', {sus:,} more suspected by the pixel check' if sus else ''}; "
+            f"{unk:,} of {n:,} photos are of unconfirmed source.")
+    caveat = detector_figures().caveat(result.policy["ai"]["suspect_score"])
+    if caveat and (unk or sus):
+        text += " " + caveat
+    if role:
+        text += f" {role:,} confirmed AI photo{'s are' if role != 1 else ' is'} in a high-stakes role: retake."
+    if ask:
+        text += f" Ask where {ask:,} high-stakes photo{'s' if ask != 1 else ''} came from (sources_to_confirm.csv)."
+    return text
+
+
+def role_context(policy: Any) -> dict[str, Any]:
+    """The policy's stakes, for the method page: who and where counts as high-stakes, and where
+    an AI headshot is adequate."""
+    st, org = policy["stakes"], policy["organisation"]
+    return {"seniority": list(st["executive_seniority"]), "sectors": list(org["high_stakes_sectors"]),
+            "industry": org["industry"], "large": list(st["large_display_platforms"]),
+            "adequate_platforms": list(st["ai_adequate_platforms"]),
+            "adequate_seniority": list(st["ai_adequate_seniority"]),
+            "title_words": sorted(w for w, r in st["title_words"].items() if r.get("enabled", True)),
+            "in_context": [{"word": w, "only_in": r["only_in"], "unless": r.get("unless", [])}
+                           for w, r in sorted(st["title_words"].items()) if r.get("enabled", True) and r.get("only_in")],
+            "photographer_years": _years(policy["staleness"]["photographer"])}
+
+
+def _years(ages: dict[str, Any]) -> str:
+    """'2-3' from a staleness entry's warn and refresh months (24, 36)."""
+    lo, hi = ages["warn"] / 12, ages["refresh"] / 12
+
+    def f(v: float) -> str:
+        return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
+
+    return f(lo) if f(lo) == f(hi) else f"{f(lo)}–{f(hi)}"

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
-from .exports import actions_csv, findings_csv, photos_csv, to_json
+from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
 from .render import ReportOptions, build_context, render_html, render_index, render_pdf
 from .split import folder_name, group_results, group_row, resolve_column, staff_columns
 
@@ -76,6 +76,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         put("findings.csv", findings_csv(shown))
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
+        put("sources_to_confirm.csv", sources_csv(shown))
     if "xlsx" in formats:
         from .workbook import report_xlsx  # openpyxl: imported only when a workbook is asked for
 
