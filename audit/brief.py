@@ -223,30 +223,21 @@ def render_markdown(d: dict[str, Any]) -> str:
     return "\n".join(head + body + tail) + "\n"
 
 
-def _refuse_remote(url: str, *args: Any, **kwargs: Any) -> Any:
-    """WeasyPrint url_fetcher: data: URLs only; the brief never loads anything else."""
-    if not url.startswith("data:"):
-        raise ValueError(f"brief: refusing to fetch {url[:60]!r} (only data: URLs are allowed)")
-    from weasyprint import urls as wurls
-
-    return wurls.default_url_fetcher(url, *args, **kwargs)
-
-
 def render_html(d: dict[str, Any], template_dir: Path | None = None) -> str:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+    """The brief as HTML, from `brief.html` (the user's template folder first, like the report)."""
     from markupsafe import Markup
 
-    here = Path(__file__).parent / "report_templates"
-    loaders = [FileSystemLoader(str(template_dir))] if template_dir else []
-    env = Environment(loader=ChoiceLoader(loaders + [FileSystemLoader(str(here))]),
-                      autoescape=select_autoescape(["html"]))
+    from .report.templating import make_environment
+
+    env = make_environment(template_dir)
     return env.get_template("brief.html").render(d=d, lines=_lines(d), framing=Markup(d["framing_svg"]))
 
 
 def render_pdf(d: dict[str, Any], template_dir: Path | None = None) -> bytes:
-    from weasyprint import HTML
+    """The brief as a one-page PDF; it embeds nothing but data: URLs (the shared local-only fetcher)."""
+    from .report.templating import html_to_pdf
 
-    return HTML(string=render_html(d, template_dir), url_fetcher=_refuse_remote).write_pdf()
+    return html_to_pdf(render_html(d, template_dir))
 
 
 def parse_formats(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -273,7 +273,7 @@ def _input_arguments(command: Any) -> Any:
               help="Output folder (created if missing); '-' writes the one machine format given with --format "
                    "(json: audit.json, csv: findings.csv) to stdout.")
 @click.option("--format", "formats", default="pdf,html,json,csv", show_default=True,
-              help="Comma-separated outputs: pdf, html, json, csv.")
+              help="Comma-separated outputs: pdf, html, json, csv, xlsx (report.xlsx: actions, findings, photos).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Audit date for photo ages. Default: today.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes for the photo stage. Default: all cores.")
@@ -312,13 +312,16 @@ def _input_arguments(command: Any) -> Any:
               help="Logo for the cover, PNG, JPEG or SVG (overrides [report] logo).")
 @click.option("--accent", default=None, metavar="#RRGGBB",
               help="Accent colour of the report (overrides [report] accent_color).")
+@click.option("--split-by", "split_by", default=None, metavar="COLUMN",
+              help="Also write one report per value of this staff column (e.g. department): "
+                   "by-COLUMN/VALUE/report.html, and .pdf when pdf is among the formats.")
 def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isolated: bool, select: tuple[str, ...],
         extend_select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool, verbose: bool, out_dir: Path, formats: str,
         as_of: str | None, jobs: int | None, fail_on: str | None, scheduler: str | None, ai_model: Path | None,
         cache_dir: Path | None, no_cache: bool, template_dir: Path | None, previous_path: Path | None,
         sources_csv: Path | None, relearn_style: bool, anonymize: bool, identity: bool,
         client_name: str | None, consultant: str | None, logo: Path | None,
-        accent: str | None) -> None:
+        accent: str | None, split_by: str | None) -> None:
     """Audit PORTFOLIO (a folder of photos, with staff.csv at its root) and write the report.
 
     The summary (findings by severity, the most frequent rules, the first people in line, where
@@ -365,8 +368,19 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     try:
         if client is not None:
             config.executor = client.get_executor()
-        result = run_audit(config, progress=progress.step, on_start=progress.start,
-                           on_input=None if quiet else _echo_input, on_stage=progress.stage)
+        split = {"by": split_by}
+
+        def on_input(summary: dict) -> None:  # type: ignore[type-arg]
+            if not quiet:
+                _echo_input(summary)
+            if split_by:  # the CSV's header or the column's name; a misspelt one stops here, before any decoding
+                from .report.split import resolve_column
+
+                read = {h["header"]: h["read_as"] for h in summary["headers"] if h.get("read_as")}
+                split["by"] = resolve_column(split_by, read | {c: c for c in read.values()})
+
+        result = run_audit(config, progress=progress.step, on_start=progress.start, on_input=on_input,
+                           on_stage=progress.stage)
         if to_stdout:
             progress.close(finished=True)
             click.echo(stream_output(result, fmt[0], previous=previous, options=options), nl=False)
@@ -374,7 +388,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
         else:
             progress.drawing(list(fmt))
             written = write_outputs(result, out_dir, fmt, template_dir, previous=previous, options=options,
-                                    on_part=progress.part)
+                                    on_part=progress.part, split_by=split["by"])
             progress.close(finished=True)
     finally:
         progress.close()

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything headshot-audit needs on a fresh Debian machine (run as root), into ./.venv.
 # Safe to run again: it installs only what is missing.
+# --test also installs what only the tests need: a headless browser for report.html (chromium and
+# its WebDriver; the Python side, selenium, is in the `test` extra). scripts/test.sh passes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
       fonts-dejavu-core poppler-utils)
+if [ "${1:-}" = "--test" ]; then
+  debs+=(chromium chromium-driver)
+fi
 missing=()
 for d in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q "install ok installed" || missing+=("$d")

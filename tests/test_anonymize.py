@@ -100,6 +100,23 @@ def test_no_real_identifier_in_any_output(result, full_output):
     assert "Executive" in titles and "Partner" in titles
 
 
+def test_report_app_attributes_identify_no_one(full_output):
+    """The filter attributes of report.html hold only a department, an action, a severity and a
+    position (p-3): nothing a reader could tie to a person, not even a pseudonym."""
+    import re
+
+    from audit.findings import SEVERITIES
+    from audit.recommend import ACTIONS
+
+    html = (full_output / "report.html").read_text(encoding="utf-8")
+    attrs = re.findall(r'\sdata-([a-z-]+)="([^"]*)"', html)
+    assert {k for k, _ in attrs} == {"p", "department", "action", "severity"}
+    allowed = {"department": {"Legal"}, "action": set(ACTIONS), "severity": set(SEVERITIES) | {"none"}}
+    for k, v in attrs:
+        assert re.fullmatch(r"p-\d+", v) if k == "p" else v in allowed[k], (k, v)
+    assert re.findall(r'href="#(p-\d+)"', html) and not re.search(r'id="(?!p-\d)[^"]*P-', html)
+
+
 def test_pdf_has_no_faces(result, full_output):
     listing = subprocess.run(["pdfimages", "-list", str(full_output / "report.pdf")], capture_output=True,
                              text=True, check=True).stdout.strip().splitlines()

@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from audit import brief
+from audit.errors import ReportError
+from audit.report.templating import local_only_fetcher
 from audit.cli import cli
 from audit.policy import load_policy
 from tests.synth.deviations import house_specs
@@ -56,10 +58,15 @@ def test_markdown_is_one_page_of_facts(data):
 def test_pdf_renders_offline_and_refuses_remote_urls(data):
     pdf = brief.render_pdf(data)
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
-    with pytest.raises(ValueError, match="refusing"):
-        brief._refuse_remote("https://example.com/x.png")
-    with pytest.raises(ValueError, match="refusing"):
-        brief._refuse_remote("file:///etc/passwd")
+    # the brief renders through the report's fetcher with no folder: data: URLs only
+    fetcher = local_only_fetcher(None)
+    for url in ("https://example.com/x.png", "file:///etc/passwd"):
+        with pytest.raises(ReportError, match="refused"):
+            fetcher.fetch(url) if hasattr(fetcher, "fetch") else fetcher(url)
+    html = brief.render_html(data).replace("</body>", '<img src="file:///etc/hostname"><img src="http://example.com/t.png"></body>')
+    from audit.report.templating import html_to_pdf
+
+    assert html_to_pdf(html).startswith(b"%PDF")  # refused images are skipped, never fetched
 
 
 def test_cli_writes_md_and_pdf(portfolio, tmp_path):

@@ -13,7 +13,8 @@ import pytest
 from audit.pipeline import AuditConfig, run_audit
 from audit.report.atomic import OutputError, write_atomic
 from audit.report.exports import safe_cell
-from audit.report.render import ReportError, local_only_fetcher, render_pdf
+from audit.report.render import ReportError, render_pdf
+from audit.report.templating import local_only_fetcher
 from audit.report.write import write_outputs
 
 HOSTILE = ("employee_id,name,title,department,photo,photo_date,photo_source,client_facing,seniority,platforms\n"
@@ -127,3 +128,52 @@ def test_outputs_get_ordinary_file_modes(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "report.pdf").stat().st_mode) == 0o644
+
+
+def test_xlsx_workbook(result, tmp_path):
+    """report.xlsx opens with openpyxl: three sheets, frozen bold headers with filters, widths,
+    dates as dates, costs as numbers in the currency's format, formulas neutralised."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    write_outputs(result, tmp_path, ("xlsx", "csv"))
+    book = load_workbook(tmp_path / "report.xlsx")
+    assert book.sheetnames == ["Actions", "Findings", "Photos"]
+    for ws in book.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        assert all(c.font.bold for c in ws[1])
+        widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
+        assert all(4 <= w <= 60 for w in widths) and len(set(widths)) > 1
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(("=", "+", "-", "@")), (ws.title, c.value)
+    actions = book["Actions"]
+    head = {c.value: c.column for c in actions[1]}
+    rows = list(actions.iter_rows(min_row=2))
+    with open(tmp_path / "actions.csv", newline="", encoding="utf-8") as fh:
+        csv_rows = list(csv.DictReader(fh))
+    assert len(rows) == len(csv_rows) == 3  # the same people, the same order as actions.csv
+    assert [r[head["employee_id"] - 1].value for r in rows] == [r["employee_id"] for r in csv_rows]
+    costs = [r[head["cost_high"] - 1] for r in rows if r[head["cost_high"] - 1].value is not None]
+    assert costs and all(isinstance(c.value, (int, float)) and "USD" in c.number_format for c in costs)
+    dates = [r[head["photo_date"] - 1] for r in rows]
+    assert all(isinstance(c.value, dt.datetime) and c.is_date for c in dates)  # openpyxl reads dates back as datetimes
+    assert {c.value.date() for c in dates} == {dt.date(2024, 1, 1), dt.date(2021, 1, 1), dt.date(2026, 1, 1)}
+    names = [r[head["name"] - 1].value for r in rows]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in names  # text, as in the CSV
+    findings = book["Findings"]
+    assert findings.max_row == len(result.findings) + 1
+
+
+def test_xlsx_cells():
+    import datetime as dt
+
+    from audit.report.workbook import as_date, cell_value
+
+    assert as_date("2024-02-29") == dt.date(2024, 2, 29) and as_date("2023-13-45") == "2023-13-45"
+    assert as_date("2024-02-29T10:30:00") == dt.datetime(2024, 2, 29, 10, 30)
+    assert cell_value(float("nan")) is None and cell_value(3.5) == 3.5 and cell_value("=1+1") == "'=1+1"
+    assert cell_value(["a", "b"]) == '["a", "b"]' and cell_value(True) is True

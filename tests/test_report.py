@@ -23,7 +23,8 @@ from audit.pipeline import AuditConfig, AuditResult, run_audit
 from audit.policy import load_policy
 from audit.recommend import budget, recommend
 from audit.report.exports import actions_csv
-from audit.report.render import ReportError, ReportOptions, budget_options, build_context, render_html, render_pdf
+from audit.report.budget_plan import budget_options
+from audit.report.render import ReportError, ReportOptions, build_context, render_html, render_pdf
 from audit.report.write import write_outputs
 
 STAFF = ("employee_id,name,title,department,photo,photo_date,photo_source,client_facing,seniority,platforms\n"
@@ -240,7 +241,8 @@ def test_pdf_at_2000_staff_is_bounded_and_grouped(big, tmp_path):
 
 
 def test_small_helpers():
-    from audit.report.render import _without_subject, initials, short_money
+    from audit.report.render import _without_subject, initials
+    from audit.report.templating import short_money
 
     assert _without_subject("Bo Chan (E2): photo is 60 months old", "Bo Chan", "E2") == "Photo is 60 months old"
     assert _without_subject("Bo Chan (E2) and Al Day (E3) have the same image", "Bo Chan", "E2").startswith("Bo Chan")
@@ -264,3 +266,99 @@ def test_house_style_card_from_the_style_summary(big):
     assert rows["Backdrop"].startswith("grey") and rows["Head size"].startswith("24%") and rows["Format"] == "portrait"
     assert [s["label"] for s in _styles(fake)] == ["A", "B"] and "files" not in _styles(fake)[0]
     assert _house(SimpleNamespace(style_summary={"enough_photos": False})) is None
+
+
+EVIDENCE = [
+    (Finding("STL001", "stale-photo", "stale", "medium", "old", employee_id="E1",
+             evidence={"photo_date": "2021-03-15", "date_from": "staff CSV", "age_months": 68.4, "source": "photographer",
+                       "warn_months": 24, "refresh_months": 36}),
+     ["taken 2021-03-15 (staff CSV)", "68 months old", "replace at 36 months"]),
+    (Finding("AI003", "ai-forensic-review", "ai", "low", "score", employee_id="E1",
+             evidence={"ai_score": 0.912, "ai_basis": "forensic", "declared_source": "photographer", "blurred": True}),
+     ["forensic analysis (probabilistic)", "score 0.91", "staff CSV says: photographer", "blurred"]),
+    (Finding("ROL001", "ai-in-high-stakes-role", "role", "high", "role", employee_id="E1",
+             evidence={"ai_basis": "provenance", "ai_score": 0.99, "stakes": ["executive role"], "platforms": ["website", "press"]}),
+     ["high stakes: executive role", "shown on website, press", "provenance metadata, score 0.99"]),
+    (Finding("CON003", "backdrop-outlier", "consistency", "medium", "backdrop", employee_id="E1",
+             evidence={"measure": "backdrop_L", "value": 96.8, "house": 49.5, "z": 41.5, "consistency_score": 70,
+                       "measures": {"backdrop_L": {"value": 96.8, "house": 49.5, "z": 41.5}}}),
+     ["backdrop L 96.8 vs house 49.5 (z +41.5)", "consistency score 70"]),
+    (Finding("DUP001", "duplicate-photo", "duplicate", "high", "dup", employee_id="E2",
+             evidence={"frame_distance": 0, "face_distance": 3, "other_employee_id": "E1"}),
+     ["also the photo of Ann Lee", "whole-photo pHash distance 0 bits", "face pHash distance 3 bits"]),
+    (Finding("DAT005", "bad-value", "data", "low", "bad date", employee_id="E1",
+             evidence={"row": 15, "column": "photo_date", "value": "2023-13-45"}),
+     ["staff CSV row 15", "column photo_date", "value “2023-13-45”"]),
+]
+
+
+@pytest.mark.parametrize("finding, words", EVIDENCE, ids=[f.category for f, _ in EVIDENCE])
+def test_each_category_has_its_evidence_partial(finding, words):
+    """The evidence is told in the category's words (not a key: value dump), chosen by name."""
+    from audit.report.templating import make_environment
+
+    tpl = make_environment().select_template([f"evidence/{finding.category}.html", "evidence/generic.html"])
+    assert tpl.name == f"evidence/{finding.category}.html"
+    text = re.sub(r"<[^>]+>", " ", tpl.render(f=finding, names={"E1": "Ann Lee"}))
+    text = re.sub(r"\s+", " ", text).replace("&#34;", '"')
+    for w in words:
+        assert w in text, (w, text)
+
+
+def test_report_uses_the_evidence_partials_and_a_users_override(portfolio, tmp_path):
+    result = run_audit(AuditConfig(portfolio=portfolio, as_of=date(2026, 11, 29)))
+    assert any(f.category == "stale" for f in result.findings)
+    html = render_html(result, options=ReportOptions(thumbnails=False))
+    assert "photographer photo: plan at" in html and "refresh_months:" not in html
+    tpl = tmp_path / "tpl" / "evidence"
+    tpl.mkdir(parents=True)
+    (tpl / "stale.html").write_text('<div class="evidence">OWN-STALE {{ f.evidence.age_months }}</div>')
+    html = render_html(result, options=ReportOptions(template_dir=tmp_path / "tpl", thumbnails=False))
+    n_stale = sum(1 for f in result.findings if f.category == "stale" and f.employee_id)
+    assert html.count("OWN-STALE") == n_stale and "photographer photo: plan at" not in html
+
+
+def page_fill(pdf, tmp_path) -> list[float]:
+    """How far down each page the content reaches, as a share of the area between the margins
+    (the running footer is left out)."""
+    import numpy as np
+
+    prefix = tmp_path / "fill"
+    subprocess.run(["pdftoppm", "-gray", "-r", "20", str(pdf), str(prefix)], check=True)
+    fills = []
+    for png in sorted(tmp_path.glob("fill-*.pgm"), key=lambda p: int(p.stem.split("-")[-1])):
+        page = np.asarray(Image.open(png))
+        h = page.shape[0]
+        top, bottom = int(h * 16 / 297), int(h * (297 - 18) / 297)  # the @page margins
+        rows = np.nonzero((page[top:bottom] < 200).any(axis=1))[0]
+        fills.append(float(rows[-1] + 1) / (bottom - top) if len(rows) else 0.0)
+    return fills
+
+
+def test_pdf_has_no_half_empty_pages_before_a_section(big, tmp_path):
+    """Sections follow on: only the summary keeps page 1 to itself; every later page but the last
+    is at least half full (a forced break before each section used to leave pages half empty)."""
+    opts = ReportOptions(thumbnails=False)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(render_html(big, options=opts, medium="pdf"), tmp_path))
+    fills = page_fill(pdf, tmp_path)
+    assert len(fills) == pages(pdf) > 10
+    half_empty = [i + 1 for i, f in enumerate(fills[1:-1], start=1) if f < 0.5]
+    assert not half_empty, (half_empty, [round(f, 2) for f in fills])
+
+
+def test_anonymised_contact_sheet_is_one_compact_page(tmp_path):
+    result = fake_result(400, tmp_path)
+    out = tmp_path / "anon"
+    write_outputs(result, out, ("pdf",), options=ReportOptions(anonymize=True, thumbnails=False),
+                  pseudonym_key=b"k" * 32)
+    text = pdf_text(out / "report.pdf").split("\f")
+    n = int(result.policy["report"]["pdf_max_thumbnails"])
+    sheet = [i for i, t in enumerate(text) if f"Contact sheet (most urgent {n} of 400)" in t]
+    assert len(sheet) == 1
+    def tile_rows(page: str) -> list[int]:  # lines of initials tiles: "CW  PM  AO  AT ..."
+        counts = [len(re.findall(r"(?<![\w-])[A-Z]{2}(?![\w-])", line)) for line in page.splitlines()]
+        return [c for c in counts if c >= 4]
+
+    assert sum(tile_rows(text[sheet[0]])) >= n  # every tile on the page with the heading...
+    assert tile_rows(text[sheet[0] + 1]) == []  # ...and none spilling onto the next

@@ -1,4 +1,5 @@
-"""Machine-readable exports: audit.json (the stable contract), findings.csv, photos.csv."""
+"""Machine-readable exports: audit.json (the stable contract) and the three tables (findings,
+photos, actions) that findings.csv, photos.csv, actions.csv and report.xlsx are written from."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def group_names(f: Any) -> str:
     return "; ".join(str(m.get("name") or m.get("employee_id")) for m in members) if isinstance(members, list) else ""
 
 
-def findings_csv(result: AuditResult) -> str:
+def findings_table(result: AuditResult) -> pd.DataFrame:
+    """One row per finding, with the person's name and action beside it."""
     names = dict(zip(result.staff["employee_id"], result.staff["name"]))
     actions = {r.employee_id: r.action for r in result.recommendations}
     rows = [{
@@ -77,29 +79,43 @@ def findings_csv(result: AuditResult) -> str:
     } for f in result.findings]
     cols = ["severity", "code", "name", "category", "employee_id", "person", "file", "related_files",
             "message", "recommendation", "action", "evidence", "key"]
-    return _csv(pd.DataFrame.from_records(rows, columns=cols))
+    return pd.DataFrame.from_records(rows, columns=cols)
 
 
-def photos_csv(result: AuditResult) -> str:
-    return _csv(pd.DataFrame.from_records(result.photo_records()))
+def photos_table(result: AuditResult) -> pd.DataFrame:
+    """One row per photo file, every measured feature a column."""
+    return pd.DataFrame.from_records(result.photo_records())
 
 
-def actions_csv(result: AuditResult) -> str:
+def actions_table(result: AuditResult) -> pd.DataFrame:
     """One row per person, most urgent first: `priority_rank` 1 is the first to act on (by the
     severity behind the action, then the action, then the name), so sorting on it restores the
     order after any other sort in a spreadsheet."""
     from ..recommend import priority_sorted
 
-    staff = {r["employee_id"]: r for r in result.staff[[c for c in ("employee_id", "title", "department", "email")
+    staff = {r["employee_id"]: r for r in result.staff[[c for c in ("employee_id", "title", "department", "email", "photo_date")
                                                         if c in result.staff]].to_dict("records")}
     rows = []
     for rank, r in enumerate(priority_sorted(result.recommendations, result.findings), start=1):
         p = staff.get(r.employee_id, {})
         rows.append({"priority_rank": rank, **r.to_dict(), "codes": ";".join(r.codes),
-                     "title": p.get("title"), "department": p.get("department"), "email": p.get("email")})
+                     "title": p.get("title"), "department": p.get("department"), "email": p.get("email"),
+                     "photo_date": p.get("photo_date")})
     cols = ["priority_rank", "employee_id", "name", "action", "priority", "reason", "cost_low", "cost_high",
-            "codes", "title", "department", "email"]
-    return _csv(pd.DataFrame.from_records(rows, columns=cols))
+            "codes", "title", "department", "email", "photo_date"]
+    return pd.DataFrame.from_records(rows, columns=cols)
+
+
+def findings_csv(result: AuditResult) -> str:
+    return _csv(findings_table(result))
+
+
+def photos_csv(result: AuditResult) -> str:
+    return _csv(photos_table(result))
+
+
+def actions_csv(result: AuditResult) -> str:
+    return _csv(actions_table(result))
 
 
 def sources_csv(result: AuditResult) -> str:

@@ -8,8 +8,8 @@ to the policy's `[report] pdf_max_people` / `pdf_max_thumbnails` (most urgent fi
 note that says where the rest is (report.html, actions.csv).
 
 Thumbnails are embedded as small data: URLs (never the originals), and WeasyPrint's fetcher
-refuses anything that is not a data: URL or a file inside the output folder, so a hostile
-name or path in the CSV cannot make the renderer read or fetch anything else. With
+(`templating.local_only_fetcher`) refuses anything that is not a data: URL or a file inside the
+output folder. The summary sentences live in `summary_text`, the budget plan in `budget_plan`. With
 `anonymize`, no face is embedded at all: each person is an initials tile of their pseudonym.
 """
 
@@ -27,7 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
 
 from ..errors import ReportError
@@ -39,6 +38,9 @@ from ..history import TREND_NUMBERS, History
 from ..input_summary import public
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
+from .budget_plan import budget_options, plan_budget
+from .summary_text import executive_summary, role_context, since_last
+from .templating import html_to_pdf, make_environment
 
 LOGO_MAX_BYTES = 2_000_000
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
@@ -56,26 +58,6 @@ class ReportOptions:
     accent: str | None = None
     anonymize: bool = False
     thumbnails: bool = True
-
-
-def template_dirs(extra: Path | None = None) -> list[str]:
-    dirs = [str(extra)] if extra else []
-    dirs.append(str(resources.files("audit").joinpath("report_templates")))
-    return dirs
-
-
-def make_environment(extra_dir: Path | None = None) -> Environment:
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(d) for d in template_dirs(extra_dir)]),
-        autoescape=select_autoescape(["html", "xml", "j2"], default_for_string=True, default=True),
-        trim_blocks=True, lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
-    env.filters["money"] = lambda v: "–" if v is None else f"{v:,.0f}"
-    env.filters["months"] = lambda v: "–" if v is None else f"{v:.0f} months"
-    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
-    env.filters["kmoney"] = short_money
-    return env
 
 
 # -- pictures ---------------------------------------------------------------------------------
@@ -155,144 +137,6 @@ def initials(name: str | None, fallback: str | None = None) -> str:
     return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
-# -- the words --------------------------------------------------------------------------------
-
-def _since_last(history: History | None, s: dict[str, Any]) -> str | None:
-    if not history or not history.changes:
-        return None
-    c = history.changes
-    n = c.counts()
-    bits = [f"{n['new']} new finding{'s' if n['new'] != 1 else ''}",
-            f"{n['resolved']} resolved"]
-    if n["resolved_with_leavers"]:
-        bits.append(f"{n['resolved_with_leavers']} more gone with people who left")
-    people = []
-    if c.joined:
-        people.append(f"{len(c.joined)} joined")
-    if c.left:
-        people.append(f"{len(c.left)} left")
-    text = (f"Since the last audit ({c.previous_as_of}): " + ", ".join(bits)
-            + f"; {len(c.photos_replaced)} photo{'s' if len(c.photos_replaced) != 1 else ''} replaced")
-    if people:
-        text += "; " + " and ".join(people)
-    return text + "."
-
-
-def _executive_summary(result: AuditResult, s: dict[str, Any], history: History | None) -> list[str]:
-    b = result.budget
-    counts = {a: b["by_action"][a]["count"] for a in ACTIONS}
-    cur = b["currency"]
-    lines = []
-    since = _since_last(history, s)
-    if since:
-        lines.append(since)
-    lines.append(f"We audited {s['photos']:,} photo files for {s['staff']:,} staff "
-                 f"({s['staff_with_photo']:,} have a photo we could match).")
-    act = []
-    if counts["book"]:
-        act.append(f"{counts['book']:,} have only a placeholder image and need a place at the next photo day")
-    if counts["retake"]:
-        act.append(f"{counts['retake']:,} need a retake with a photographer")
-    if counts["refresh"]:
-        act.append(f"{counts['refresh']:,} a refreshed photo")
-    if counts["fix"]:
-        act.append(f"{counts['fix']:,} a fix to the existing photo (crop, background or colour)")
-    if counts["review"]:
-        act.append(f"{counts['review']:,} a human review")
-    if act:
-        lines.append("Of the staff, " + ", ".join(act) + f"; {counts['keep']:,} can keep their photo.")
-    else:
-        lines.append("Every staff member can keep their current photo.")
-    lines.append(ai_sentence(result, s))
-    plan = plan_budget(b)
-    if plan["photo_day"]:
-        lines.append(f"Estimated budget: {cur} {plan['low']:,.0f}–{plan['high']:,.0f} with a group photo day for the "
-                     f"{b['photo_day']['people']:,} people who need a photographer ({cur} {b['total_low']:,.0f}–{b['total_high']:,.0f} with "
-                     "individual sessions).")
-    else:
-        lines.append(f"Estimated budget: {cur} {b['total_low']:,.0f}–{b['total_high']:,.0f}.")
-    return lines
-
-
-def ai_sentence(result: AuditResult, s: dict[str, Any]) -> str:
-    """The AI numbers in one paragraph: confirmed, suspected and unknown kept apart, what the
-    pixel check misses (from the shipped model's own figures), and the high-stakes cases."""
-    n = s.get("ai_assessed_photos") or 0
-    if not n:
-        return "No photo could be checked for AI generation."
-    role = sum(1 for f in result.findings if f.code == "ROL001" and f.severity in ("high", "critical"))
-    ask = sum(1 for f in result.findings if f.code == "AI005")
-    conf, sus, unk = s["ai_confirmed"], s["ai_suspected"], s["ai_source_unknown"]
-    text = (f"AI photos: {conf:,} confirmed (the file's own record or HR's declaration)"
-            f"{f', {sus:,} more suspected by the pixel check' if sus else ''}; "
-            f"{unk:,} of {n:,} photos are of unconfirmed source.")
-    caveat = detector_figures().caveat(result.policy["ai"]["suspect_score"])
-    if caveat and (unk or sus):
-        text += " " + caveat
-    if role:
-        text += f" {role:,} confirmed AI photo{'s are' if role != 1 else ' is'} in a high-stakes role: retake."
-    if ask:
-        text += f" Ask where {ask:,} high-stakes photo{'s' if ask != 1 else ''} came from (sources_to_confirm.csv)."
-    return text
-
-
-def role_context(policy: Any) -> dict[str, Any]:
-    """The policy's stakes, for the method page: who and where counts as high-stakes, and where
-    an AI headshot is adequate."""
-    st, org = policy["stakes"], policy["organisation"]
-    return {"seniority": list(st["executive_seniority"]), "sectors": list(org["high_stakes_sectors"]),
-            "industry": org["industry"], "large": list(st["large_display_platforms"]),
-            "adequate_platforms": list(st["ai_adequate_platforms"]),
-            "adequate_seniority": list(st["ai_adequate_seniority"]),
-            "title_words": sorted(w for w, r in st["title_words"].items() if r.get("enabled", True)),
-            "in_context": [{"word": w, "only_in": r["only_in"], "unless": r.get("unless", [])}
-                           for w, r in sorted(st["title_words"].items()) if r.get("enabled", True) and r.get("only_in")],
-            "photographer_years": _years(policy["staleness"]["photographer"])}
-
-
-def _years(ages: dict[str, Any]) -> str:
-    """'2-3' from a staleness entry's warn and refresh months (24, 36)."""
-    lo, hi = ages["warn"] / 12, ages["refresh"] / 12
-
-    def f(v: float) -> str:
-        return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
-
-    return f(lo) if f(lo) == f(hi) else f"{f(lo)}–{f(hi)}"
-
-
-def budget_options(result: AuditResult) -> dict[str, Any]:
-    """Ways to get new photos for everyone who needs one (retake + refresh), priced with the
-    policy's costs and compared per year of use (useful life from the policy)."""
-    b = result.budget
-    costs = result.policy["costs"]
-    n_retake = b["by_action"]["retake"]["count"]
-    n_refresh = b["by_action"]["refresh"]["count"]
-    n = n_retake + n_refresh
-    ph, ai, day = costs["photographer_session"], costs["ai_service"], costs["group_photo_day"]
-
-    def row(label: str, low: float, high: float, months: float, turnaround: str, note: str) -> dict[str, Any]:
-        years = (months or 12) / 12
-        return {"label": label, "low": low, "high": high, "months": months, "turnaround": turnaround,
-                "per_year_low": low / years, "per_year_high": high / years, "note": note}
-
-    rows = []
-    if n:
-        rows.append(row(f"Individual photographer sessions ({n:,} people)", n * ph["low"], n * ph["high"],
-                        ph["useful_life_months"], ph["turnaround"], "one portrait style per photographer"))
-        rows.append(row(f"Group photo day ({n:,} people)", day["low"] + day["per_person"] * n,
-                        day["high"] + day["per_person"] * n, day["useful_life_months"], day["turnaround"],
-                        "one consistent look; needs people on site"))
-        rows.append(row(f"AI headshot service ({n:,} people)", n * ai["low"], n * ai["high"],
-                        ai["useful_life_months"], ai["turnaround"], "not for high-stakes roles"))
-        if n_retake and n_refresh:
-            photog_low = min(n_retake * ph["low"], day["low"] + day["per_person"] * n_retake) if n_retake >= day["min_people"] else n_retake * ph["low"]
-            photog_high = min(n_retake * ph["high"], day["high"] + day["per_person"] * n_retake) if n_retake >= day["min_people"] else n_retake * ph["high"]
-            life = (ph["useful_life_months"] * n_retake + ai["useful_life_months"] * n_refresh) / n
-            rows.append(row(f"Hybrid: photographer for {n_retake:,}, AI for {n_refresh:,}",
-                            photog_low + n_refresh * ai["low"], photog_high + n_refresh * ai["high"], life,
-                            "as above", "the recommended mix"))
-    cheapest = min(rows, key=lambda r: r["per_year_low"] + r["per_year_high"]) if rows else None
-    return {"rows": rows, "people": n, "retake": n_retake, "refresh": n_refresh, "cheapest": cheapest}
 
 
 # -- the data ---------------------------------------------------------------------------------
@@ -401,32 +245,13 @@ def _charts(result: AuditResult, history: History | None) -> dict[str, str | Non
     return out
 
 
-def plan_budget(budget: dict[str, Any]) -> dict[str, Any]:
-    """The budget of the recommended plan: individual sessions replaced by a group photo day
-    when the day is cheaper."""
-    low, high = budget["total_low"], budget["total_high"]
-    day = budget.get("photo_day")
-    if day and day["cheaper"]:
-        return {"low": low - day["individual_low"] + day["low"], "high": high - day["individual_high"] + day["high"],
-                "photo_day": True}
-    return {"low": low, "high": high, "photo_day": False}
-
-
-def short_money(v: float | None) -> str:
-    """12,345 -> '12.3k', 1,234,567 -> '1.23M' (for the summary tiles)."""
-    if v is None:
-        return "–"
-    if v >= 1_000_000:
-        return f"{v / 1_000_000:.3g}M"
-    if v >= 10_000:
-        return f"{v / 1000:.0f}k"
-    return f"{v:,.0f}"
 
 
 def build_context(result: AuditResult, history: History | None = None, options: ReportOptions | None = None,
-                  thumbnails: bool | None = None, full: bool = True) -> dict[str, Any]:
+                  thumbnails: bool | None = None, full: bool = True, scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, for both media. `result` is the (possibly anonymised)
-    result to print. `full=False` (PDF only) makes thumbnails only for the people the PDF shows."""
+    result to print. `full=False` (PDF only) makes thumbnails only for the people the PDF shows.
+    `scope`: for one group's report of a split run, {"column", "value", "staff_total"}."""
     options = options or ReportOptions()
     if thumbnails is None:
         thumbnails = options.thumbnails and not options.anonymize
@@ -457,6 +282,8 @@ def build_context(result: AuditResult, history: History | None = None, options: 
     for x in people:
         x["why"] = _without_subject(x["rec"].reason, x.get("name"), x["employee_id"]) if x["rec"] else ""
     people.sort(key=lambda x: x["rank"])
+    for i, x in enumerate(people, start=1):
+        x["anchor"] = f"p-{i}"  # the card's id: a position, so no name or id ends up in a link
     flagged = [x for x in people if any(f.severity != "info" for f in x["findings"])]
     max_people = int(rep.get("pdf_max_people", 60))
     max_thumbs = int(rep.get("pdf_max_thumbnails", 160))
@@ -535,8 +362,8 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "as_of": result.config.as_of.isoformat(),
         "generated": date.today().isoformat(),
         "summary": s,
-        "executive": _executive_summary(result, s, history),
-        "since_last": _since_last(history, s),
+        "executive": executive_summary(result, s, history),
+        "since_last": since_last(history, s),
         "changes": changes_ctx,
         "trend": history.trend if history else [],
         "trend_numbers": TREND_NUMBERS,
@@ -554,6 +381,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "action_groups": groups,
         "keep": keep,
         "names": {x["employee_id"]: x.get("name") for x in people},
+        "departments": sorted({str(x["department"]) for x in people if x.get("department")}, key=str.lower),
         "action_labels": ACTION_LABELS,
         "actions": ACTIONS,
         "unowned": unowned,
@@ -570,6 +398,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "role_context": role_context(policy),
         "column_map": result.column_map,
         "input": public(result.input, options.anonymize),
+        "scope": scope,
     }
 
 
@@ -603,48 +432,20 @@ def render_html(result: AuditResult, template_dir: Path | None = None, thumbnail
     return env.get_template("report.html").render(**ctx, medium=medium)
 
 
-def _allowed(url: str, root: Path) -> bool:
-    if url.startswith("data:"):
-        return True
-    if url.startswith("file:"):
-        from urllib.parse import unquote, urlparse
-
-        path = Path(unquote(urlparse(url).path)).resolve()
-        return path == root or root in path.parents
-    return False
-
-
-def local_only_fetcher(out_dir: Path) -> Any:
-    """A WeasyPrint URL fetcher that serves data: URLs and files inside `out_dir`, nothing else.
-    (WeasyPrint >= 66 takes a URLFetcher object; older releases a function.)"""
-    import weasyprint.urls as wurls
-
-    root = out_dir.resolve()
-
-    def refuse(url: str) -> None:
-        raise ReportError(f"refused to load {url[:80]!r}: the report only embeds local files")
-
-    if hasattr(wurls, "URLFetcher"):
-        class LocalOnly(wurls.URLFetcher):
-            def fetch(self, url: str, headers: Any = None) -> Any:
-                if not _allowed(url, root):
-                    refuse(url)
-                return super().fetch(url, headers)
-
-        return LocalOnly(allowed_protocols={"data", "file"})
-
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover (old WeasyPrint)
-        if not _allowed(url, root):
-            refuse(url)
-        return wurls.default_url_fetcher(url, *args, **kwargs)
-
-    return fetch
+def render_index(result: AuditResult, column: str, groups: list[dict[str, Any]],
+                 options: ReportOptions | None = None) -> str:
+    """by-COLUMN/index.html of a split run: one line per group, linking to its report."""
+    options = options or ReportOptions()
+    rep = result.policy["report"]
+    env = make_environment(options.template_dir)
+    return env.get_template("split_index.html").render(
+        title=rep["title"], organisation=result.policy["organisation"]["name"],
+        client=options.client if options.client is not None else rep["client"],
+        accent=check_accent(options.accent or rep["accent_color"]), anonymized=options.anonymize,
+        as_of=result.config.as_of.isoformat(), column=column, groups=groups, currency=result.budget["currency"])
 
 
 def render_pdf(html: str, out_dir: Path) -> bytes:
     """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
     once each and compressed, so the file stays small."""
-    from weasyprint import HTML
-
-    doc = HTML(string=html, base_url=out_dir.resolve().as_uri() + "/", url_fetcher=local_only_fetcher(out_dir))
-    return doc.write_pdf(optimize_images=True, jpeg_quality=70, dpi=150)
+    return html_to_pdf(html, out_dir, optimize_images=True, jpeg_quality=70, dpi=150)

@@ -13,9 +13,11 @@ from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
-from .render import ReportOptions, build_context, render_html, render_pdf
+from .render import ReportOptions, build_context, render_html, render_index, render_pdf
+from .split import folder_name, group_results, group_row, resolve_column, staff_columns
 
-FORMATS = ("pdf", "html", "json", "csv")
+FORMATS = ("pdf", "html", "json", "csv", "xlsx")
+DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
 # The formats that can go to stdout (`--out -`): audit.json, or findings.csv for "csv".
 STREAM_FORMATS = ("json", "csv")
 
@@ -37,14 +39,17 @@ def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
     return out, history
 
 
-def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = FORMATS,
+def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
                   template_dir: Path | None = None, previous: list[Snapshot] | None = None,
                   options: ReportOptions | None = None, pseudonym_key: bytes | None = None,
-                  on_part: Callable[[str], None] | None = None) -> list[Path]:
+                  on_part: Callable[[str], None] | None = None, split_by: str | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
     once its new version is complete, so an interrupted run leaves the previous report.
     `previous`: earlier audits (audit.history.load_history) to compare with. `on_part(name)`
-    is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf"."""
+    is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf",
+    "split". `split_by`: a staff column; each of its values also gets
+    `by-<column>/<value>/report.html` (and .pdf when pdf is among `formats`) with only that
+    group's people."""
     part = on_part or (lambda name: None)
     options = options or ReportOptions(template_dir=template_dir)
     if template_dir and not options.template_dir:
@@ -53,10 +58,12 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    if split_by:
+        split_by = resolve_column(split_by, staff_columns(result))  # before anything is written
     shown, history = prepare(result, previous, options, pseudonym_key)
     written: list[Path] = []
 
-    def put(name: str, data: str | bytes) -> None:
+    def put(name: str | Path, data: str | bytes) -> None:
         path = out_dir / name
         write_atomic(path, data)
         written.append(path)
@@ -70,6 +77,10 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         put("photos.csv", photos_csv(shown))
         put("actions.csv", actions_csv(shown))
         put("sources_to_confirm.csv", sources_csv(shown))
+    if "xlsx" in formats:
+        from .workbook import report_xlsx  # openpyxl: imported only when a workbook is asked for
+
+        put("report.xlsx", report_xlsx(shown))
     if "html" in formats or "pdf" in formats:
         part("report")
         context = build_context(shown, history, options, full="html" in formats)
@@ -80,6 +91,25 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
             part("pdf")
             html = render_html(shown, options=options, medium="pdf", context=context)
             put("report.pdf", render_pdf(html, out_dir))
+    if split_by:
+        part("split")
+        base = Path(f"by-{folder_name(split_by)}")
+        staff_total = len(shown.staff)
+        groups = []
+        for value, name, group in group_results(shown, split_by):
+            folder = out_dir / base / name
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from None
+            scope = {"column": split_by, "value": value, "staff_total": staff_total}
+            context = build_context(group, None, options, full=True, scope=scope)
+            put(base / name / "report.html", render_html(group, options=options, medium="html", context=context))
+            if "pdf" in formats:
+                html = render_html(group, options=options, medium="pdf", context=context)
+                put(base / name / "report.pdf", render_pdf(html, folder))
+            groups.append(group_row(value, name, group, pdf="pdf" in formats))
+        put(base / "index.html", render_index(shown, split_by, groups, options))
     return written
 
 
