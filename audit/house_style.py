@@ -575,19 +575,3 @@ def _relabel(devs: list[Deviation], min_diff: dict[str, float], spread: dict[str
         d.label = f"colour cast ({axis}: backdrop and skin shifted together)"
     if cast and bl is not None and bl.outlier and len(cast) == len(hue_off):
         bl.family = "colour"
-
-
-def analyse_features(rows: list[dict[str, Any]], params: Any) -> HouseStyle:
-    """`analyse` for a list of feature rows (as `extract_one` returns them)."""
-    return analyse(pd.DataFrame(rows), params)
-
-
-def annotate_photos(photos: pd.DataFrame, params: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """For the pipeline and the report: `photos` with the per-photo columns of `annotate()`
-    (style_group, in_main_style, consistency_score, consistency_score_main, consistency_flags)
-    merged in, and the set's `summary()`. Photos that could not be decoded get None."""
-    hs = analyse(photos, params)
-    ann = hs.annotate()
-    drop = [c for c in ann.columns if c != "file" and c in photos.columns]
-    merged = photos.drop(columns=drop).merge(ann, on="file", how="left")
-    return merged, hs.summary()
