@@ -11,8 +11,8 @@ Generates (once, then reuses, in the temp folder, never in the repo) a portfolio
 Then, in each repeat (interleaved, so the machine's load hits every pass alike), with the same
 number of worker processes for every pass:
   - bare decode: every photo decoded at the audit's reduced scale (Pillow draft + load, no work);
-  - peer pass: what a peer de-duplication tool (imagededup's PHash) does per photo: a full decode
-    and a 64-bit pHash (imagehash);
+  - peer pass: what a peer de-duplication tool (imagededup's PHash) does per photo, in its order:
+    a full decode, the RGB image resized to 32x32 (Lanczos), greyscale, DCT, a 64-bit hash;
   - cold audit: `headshot-audit run --format json,csv` with an empty feature cache;
   - warm audit: the same command again, same cache, process start included;
   - drawing: a warm run that also writes the PDF and HTML, minus the warm json,csv run;
@@ -165,11 +165,21 @@ def _bare_decode(path: str) -> tuple[int, int]:
 
 
 def _peer_hash(path: str) -> str:
-    """imagededup's PHash per photo: open, full decode, greyscale, 32x32, DCT, 64-bit hash."""
-    import imagehash
+    """imagededup's PHash of one photo, step for step as its code does it
+    (`utils.image_utils.load_image`, then `methods.hashing.PHash`): open, convert to RGB unless it
+    is already, a full decode, resize the RGB image to 32 x 32 with Lanczos (its ANTIALIAS), then
+    greyscale, a 2-D DCT (SciPy's fftpack), the top-left 8 x 8 coefficients against their median
+    (the DC term left out): a 64-bit hash. The order matters for the cost: imagededup resizes the
+    three colour channels before it drops to grey, which imagehash's own phash does not."""
+    import numpy as np
+    from scipy.fftpack import dct
 
     with Image.open(path) as im:
-        return str(imagehash.phash(im))
+        rgb = im if im.mode == "RGB" else im.convert("RGBA").convert("RGB")
+        small = np.array(rgb.resize((32, 32), Image.Resampling.LANCZOS).convert("L")).astype("uint8")
+    coef = dct(dct(small, axis=0), axis=1)[:8, :8]
+    bits = coef >= np.median(coef.flatten()[1:])
+    return "".join(f"{x:02x}" for x in np.packbits(bits))
 
 
 def _pool_pass(fn, files: list[str], jobs: int) -> float:

@@ -16,21 +16,25 @@ team). Every reason names what matched, so a reader can check it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from . import CheckContext, check
 
 
-def _words(text: str) -> list[str]:
-    """The lower-case words of `text` (letters and digits; everything else separates)."""
-    return "".join(c.lower() if c.isalnum() else " " for c in text or "").split()
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    """The lower-case words of `text` (letters and digits; everything else separates). Cached:
+    every person's title and department is matched against every title word and sector, the
+    same few strings thousands of times (0.2 s of a 300-person run before)."""
+    return tuple("".join(c.lower() if c.isalnum() else " " for c in text or "").split())
 
 
 def _original_words(text: str) -> list[str]:
     return "".join(c if c.isalnum() else " " for c in text or "").split()
 
 
-def _has_phrase(words: list[str], phrase: str) -> bool:
+def _has_phrase(words: tuple[str, ...], phrase: str) -> bool:
     p = _words(phrase)
     return bool(p) and any(words[i:i + len(p)] == p for i in range(len(words) - len(p) + 1))
 
