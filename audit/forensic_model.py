@@ -174,6 +174,23 @@ def map_columns(fmap: dict[str, Any] | None) -> int:
     return 2 * fmap["steps"] - 1 if fmap else 1
 
 
+_VECTORS: dict[int, tuple[Any, np.ndarray]] = {}
+
+
+def _vector(model: dict[str, Any], key: str) -> np.ndarray:
+    """`model[key]` as a float array, converted once per list: the lists hold thousands of
+    values, and converting them for every photo cost more than the model's arithmetic. Kept
+    beside the model, not in it, so the model dict stays plain JSON; keyed by the list itself
+    (held, so its id cannot be reused), so a model given new values is converted anew."""
+    values = model[key]
+    hit = _VECTORS.get(id(values))
+    if hit is None or hit[0] is not values:
+        if len(_VECTORS) > 64:
+            _VECTORS.clear()
+        hit = _VECTORS[id(values)] = (values, np.asarray(values, dtype=float))
+    return hit[1]
+
+
 def model_inputs(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
     """The standardised, clipped columns a logistic model weighs, for a raw measure matrix."""
     fmap = model.get("feature_map")
@@ -181,7 +198,7 @@ def model_inputs(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
         x = additive_chi2(x, fmap["steps"], fmap["interval"])
     else:
         x = _transform(x, model["features"], model.get("transforms", {}))
-    z = (x - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    z = (x - _vector(model, "mean")) / _vector(model, "scale")
     return np.clip(z, -6, 6)  # one absurd measure must not decide alone
 
 
@@ -260,7 +277,7 @@ def raw_logit(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
         if not model.get("float64"):  # classic scikit-learn trees compare float32 inputs
             x = x.astype(np.float32).astype(float)
         return _gbm_raw(model, x)
-    return model_inputs(model, x) @ np.asarray(model["coef"], dtype=float) + float(model["intercept"])
+    return model_inputs(model, x) @ _vector(model, "coef") + float(model["intercept"])
 
 
 def predict_matrix(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
@@ -280,7 +297,7 @@ def _fmt(v: float) -> str:
 def _contributions(model: dict[str, Any], x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Log-odds change when each measure alone is set from `ref` to its value in `x`."""
     if model.get("type", "logistic") == "logistic":  # additive: a few terms per measure, no trial matrix
-        terms = (model_inputs(model, x) - model_inputs(model, ref)) * np.asarray(model["coef"], dtype=float)
+        terms = (model_inputs(model, x) - model_inputs(model, ref)) * _vector(model, "coef")
         return terms.reshape(-1, len(x)).sum(axis=0)  # a feature map's blocks belong to the same measure
     return contributions_by_trial(model, x, ref)
 
@@ -304,7 +321,7 @@ def _versus(v: float, real: float | None, ai: float | None, fmt: Callable[[float
     return f" ({fmt(v)} vs " + ", ".join(extra) + ")" if extra else ""
 
 
-def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3) -> str:
+def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3, x: np.ndarray | None = None) -> str:
     """The measures that pushed the score most, in plain words with their values.
 
     A measure's push is how much the log-odds change when it alone is set to the typical value
@@ -313,7 +330,8 @@ def reasons(model: dict[str, Any], fx: dict[str, Any], prob: float, top: int = 3
     pixel-to-pixel steps in the face") with the group's share against its typical shares.
     """
     feats = model["features"]
-    x = matrix([fx], feats)[0]
+    if x is None:  # `x`: this photo's row of `matrix`, when the caller has it already
+        x = matrix([fx], feats)[0]
     typ_real = model.get("typical_real", {})
     typ_ai = model.get("typical_ai", {})
     ref = np.array([typ_real.get(f, v) for f, v in zip(feats, x)], dtype=float)
@@ -354,4 +372,4 @@ def score(fx: dict[str, Any], path: str | Path | None = None) -> tuple[float | N
         missing = [f for f, v in zip(model["features"], x[0]) if np.isnan(v)]
         return None, "cannot compute: missing measure(s) " + ", ".join(missing[:3])
     p = float(predict_matrix(model, x)[0])
-    return round(p, 4), reasons(model, fx, p)
+    return round(p, 4), reasons(model, fx, p, x=x[0])

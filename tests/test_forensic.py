@@ -317,3 +317,23 @@ def test_additive_chi2_map_approximates_the_kernel():
             assert approx == pytest.approx(kernel, rel=tol)
     assert forensic_model.additive_chi2(np.zeros(4), 2, 0.5).shape == (12,)
     assert not forensic_model.additive_chi2(np.zeros(4), 2, 0.5).any()
+
+
+def test_model_arrays_follow_the_model_they_belong_to():
+    """The model's weight lists are converted to arrays once and reused: a model given other
+    weights must score with them, and the model stays plain JSON after scoring."""
+    import json
+
+    model = json.loads(json.dumps(forensic_model.load()))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 0.01, (2, len(model["features"])))
+    before = forensic_model.raw_logit(model, x)
+    assert np.allclose(forensic_model.raw_logit(model, x), before)  # cached: same answer
+    json.dumps(model)  # nothing unserialisable was put into the model
+    model["coef"] = [2.0 * c for c in model["coef"]]
+    after = forensic_model.raw_logit(model, x)
+    assert np.allclose(after - model["intercept"], 2.0 * (before - model["intercept"]))
+    # the reasons of a score computed from the caller's row are those computed from scratch
+    fx = dict(zip(model["features"], x[0]))
+    p = float(forensic_model.predict_matrix(model, x[:1])[0])
+    assert forensic_model.reasons(model, fx, p, x=x[0]) == forensic_model.reasons(model, fx, p)
