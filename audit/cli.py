@@ -331,7 +331,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     from .features import default_jobs
     from .history import load_history
     from .pipeline import AuditConfig, run_audit
-    from .report.render import ReportError, ReportOptions, check_accent
+    from .report.options import ReportError, ReportOptions, check_accent
     from .report.write import STREAM_FORMATS, stream_output, write_outputs
 
     _verbosity(quiet, verbose)

@@ -94,3 +94,30 @@ def test_retrained_forensic_model_invalidates(make_portfolio, tmp_path, monkeypa
     calls = counting(monkeypatch)
     audit(root, tmp_path / "cache")
     assert sorted(calls) == ["a.jpg", "b.jpg"]
+
+
+def test_warm_json_csv_run_loads_no_image_or_drawing_library(make_portfolio, tmp_path):
+    """A warm re-run is answered by the cache: it must not pay for importing what measures or
+    draws (OpenCV, dlib, SciPy, imagehash, Jinja2, WeasyPrint, matplotlib), each a few hundred
+    ms at start-up, which is most of a warm run's time."""
+    import subprocess
+    import sys
+
+    root = make_portfolio(STAFF, {"a.jpg": 1, "b.jpg": 2})
+    heavy = ["cv2", "dlib", "scipy", "imagehash", "jinja2", "weasyprint", "matplotlib"]
+    script = (
+        "import sys\n"
+        "from audit.cli import main\n"
+        f"sys.argv = ['headshot-audit', 'run', {str(root)!r}, '--out', {str(tmp_path / 'out')!r}, '--cache',"
+        f" {str(tmp_path / 'cache')!r}, '--format', 'json,csv', '--jobs', '1', '-q', '--as-of', '2026-11-29']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+
+    def loaded() -> list[str]:
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+        assert (tmp_path / "out" / "audit.json").is_file(), run.stderr
+        return run.stdout.split()
+
+    assert "cv2" in loaded()  # cold: the photos are measured (and the probe sees imports)
+    assert loaded() == []  # warm

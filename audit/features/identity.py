@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from . import face, landmarks
 from .decode import Decoded
 
 # Photos of one person: distance under this (dlib's threshold on its 128-d descriptor).
@@ -52,6 +51,10 @@ def extract(d: Decoded) -> dict[str, Any]:
     """`face_descriptor` of the main face when the run asked for identity (`--identity`)."""
     if not d.options.get("identity"):
         return {}
+    # here, not at the top: the identity check imports this module for `decode_descriptor`,
+    # and a run that measures nothing (a warm re-run) must not load OpenCV and dlib for it
+    from . import face, landmarks
+
     geo = face.detect(d)
     if geo.face is None:
         return {"face_descriptor": None}

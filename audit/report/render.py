@@ -39,25 +39,11 @@ from ..input_summary import public
 from ..pipeline import AuditResult
 from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 from .budget_plan import budget_options, plan_budget
+from .options import ReportOptions, check_accent
 from .summary_text import executive_summary, role_context, since_last
 from .templating import html_to_pdf, make_environment
 
 LOGO_MAX_BYTES = 2_000_000
-_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
-
-
-@dataclass
-class ReportOptions:
-    """How to render: branding overrides (None = the policy's `[report]` value), privacy,
-    and the user's template folder."""
-
-    template_dir: Path | None = None
-    client: str | None = None
-    consultant: str | None = None
-    logo: Path | None = None
-    accent: str | None = None
-    anonymize: bool = False
-    thumbnails: bool = True
 
 
 # -- pictures ---------------------------------------------------------------------------------
@@ -121,13 +107,6 @@ def logo_data_url(path: Path) -> str:
         except Exception:
             raise ReportError(f"{path}: the logo is not a readable image") from None
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-
-
-def check_accent(value: str, where: str = "accent colour") -> str:
-    """A CSS hex colour (#rgb or #rrggbb); anything else could inject CSS, so it is refused."""
-    if not _HEX_COLOUR.fullmatch(value or ""):
-        raise ReportError(f"{where}: {value!r} is not a colour like #1f4e79")
-    return value
 
 
 def initials(name: str | None, fallback: str | None = None) -> str:

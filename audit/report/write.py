@@ -13,7 +13,7 @@ from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
-from .render import ReportOptions, build_context, render_html, render_index, render_pdf
+from .options import ReportOptions
 from .split import folder_name, group_results, group_row, resolve_column, staff_columns
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
@@ -81,6 +81,10 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         from .workbook import report_xlsx  # openpyxl: imported only when a workbook is asked for
 
         put("report.xlsx", report_xlsx(shown))
+    if "html" in formats or "pdf" in formats or split_by:
+        # the renderer (Jinja2, WeasyPrint, charts) only when a report is drawn: a json,csv
+        # run, such as a warm re-run in a script, never pays for its imports
+        from .render import build_context, render_html, render_index, render_pdf
     if "html" in formats or "pdf" in formats:
         part("report")
         context = build_context(shown, history, options, full="html" in formats)
