@@ -194,7 +194,7 @@ def test_interrupt_leaves_the_previous_report(make_portfolio, tmp_path, monkeypa
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("audit.report.write.render_pdf", interrupted)
+    monkeypatch.setattr("audit.report.render.render_pdf", interrupted)
     r = CliRunner().invoke(cli, ["run", str(root), "--out", str(out), "--no-cache", "--format", "pdf"])
     assert r.exit_code != 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
