@@ -3,6 +3,7 @@
     .venv/bin/python bench/faces.py mirror [--data ../shared/devdata]
     .venv/bin/python bench/faces.py sets   [--data ../shared/devdata]
     .venv/bin/python bench/faces.py identity [--data ../shared/devdata]
+    .venv/bin/python bench/faces.py speed --photos DIR [--n 40]
 
 `mirror`: every real photo of the development set (its `manifest.csv`, label `real`) and its
 mirrored copy: how often a face and each measure are found, and how well yaw and roll change
@@ -15,6 +16,11 @@ portfolio, untouched (false outliers), and with injected outliers made from its 
 
 `identity`: the face descriptor (`--identity`) on the same sets: its CPU cost per photo, how close
 two different people of one set come, and how far an edited copy of a photo moves.
+
+`speed`: CPU per photo of finding the faces (`landmarks.find_faces`: detection and landmarks)
+and of the whole face stage (`face.extract`: plus pose and the other measures), on the first
+`--n` JPEGs of a folder (e.g. the speed benchmark's camera corpus, bench/bench.py), one process,
+one OpenCV thread, models loaded before timing, each photo decoded before its clock starts.
 
 The development photos are read, never written; copies with injections go to a temporary folder.
 """
@@ -260,6 +266,35 @@ def identity(data: Path) -> dict[str, Any]:
     }
 
 
+def speed(folder: Path, n: int) -> dict[str, Any]:
+    import cv2
+
+    from audit.features import face, landmarks
+    from audit.features.decode import decode
+
+    cv2.setNumThreads(1)
+    files = sorted(folder.glob("*.jpg"))[:n]
+    if not files:
+        sys.exit(f"faces.py: no .jpg files in {folder}")
+    landmarks.find_faces(decode(files[0], files[0].name))  # load the models
+    find, stage, counts = [], [], []
+    for f in files:
+        d = decode(f, f.name)
+        t = time.process_time()
+        faces = landmarks.find_faces(d)
+        t1 = time.process_time()
+        face.extract(d)  # reuses the faces found: the rest of the stage
+        t2 = time.process_time()
+        find.append(t1 - t)
+        stage.append(t2 - t)
+        counts.append(len(faces))
+    return {"photos": len(files), "with a face": sum(1 for c in counts if c),
+            "find_faces_cpu_ms_median": 1000 * float(np.median(find)),
+            "find_faces_cpu_ms_p90": 1000 * float(np.percentile(find, 90)),
+            "face_stage_cpu_ms_median": 1000 * float(np.median(stage)),
+            "face_stage_cpu_ms_p90": 1000 * float(np.percentile(stage, 90))}
+
+
 def _print(d: dict[str, Any], indent: str = "") -> None:
     for k, v in d.items():
         if isinstance(v, dict):
@@ -273,9 +308,16 @@ def _print(d: dict[str, Any], indent: str = "") -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=["mirror", "sets", "identity"])
+    ap.add_argument("what", choices=["mirror", "sets", "identity", "speed"])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the development set (manifest.csv + files)")
+    ap.add_argument("--photos", type=Path, help="speed: a folder of JPEGs")
+    ap.add_argument("--n", type=int, default=40, help="speed: how many of its photos")
     args = ap.parse_args(argv)
+    if args.what == "speed":
+        if args.photos is None:
+            sys.exit("faces.py speed: give --photos DIR (a folder of JPEGs)")
+        _print(speed(args.photos, args.n))
+        return
     if not (args.data / "manifest.csv").is_file():
         sys.exit(f"faces.py: no manifest.csv in {args.data}")
     t0 = time.perf_counter()

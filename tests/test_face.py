@@ -244,3 +244,76 @@ def test_models_come_from_the_installed_wheel():
     assert p.is_file() and p.stat().st_size > 50_000_000
     with pytest.raises(landmarks.ModelsMissing, match="no_such_model.dat"):
         landmarks.model_path("no_such_model.dat")
+
+
+def _detector_rect(g: np.ndarray):
+    """The detector's box of the largest face in grey image `g`, in `g`'s pixels."""
+    import dlib
+
+    small, s = landmarks._detect_grey(g)
+    rects, _, _ = landmarks._model("detector").run(small, 0, 0.0)
+    r = max(rects, key=lambda x: x.height())
+    return dlib.rectangle(int(r.left() / s), int(r.top() / s), int(r.right() / s), int(r.bottom() / s))
+
+
+def test_landmarks_do_not_depend_on_where_the_detector_box_fell(portraits):
+    """The 68 points are fitted from a box the 5-point model centres on the face, so a detector
+    box shifted and enlarged (as on a mirrored copy or at another pyramid step) gives the same
+    points; fitted straight from the detector's box they would move."""
+    import dlib
+
+    direct = []
+    for img in portraits[:4]:
+        g = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+        rect = _detector_rect(g)
+        w = rect.width()
+        moved = dlib.rectangle(rect.left() + int(0.12 * w), rect.top() - int(0.1 * w),
+                               rect.right() + int(0.2 * w), rect.bottom() + int(0.05 * w))
+        a, b = landmarks._fit(g, rect), landmarks._fit(g, moved)
+        iod = float(np.linalg.norm(a[landmarks.EYE_L].mean(0) - a[landmarks.EYE_R].mean(0)))
+        assert np.linalg.norm(a - b, axis=1).mean() / iod < 0.05
+        direct.append(np.linalg.norm(landmarks._fit_once(g, rect) - landmarks._fit_once(g, moved), axis=1).mean() / iod)
+    assert max(direct) > 0.08  # the box does matter to a single fit: the test above can fail
+
+
+def test_five_point_box_is_the_face_box_and_mirrors(portraits):
+    """The box made from the 5-point model sits where the 68 points' box does, also on a tilted
+    head, and the 5 points fitted on the mirror image come back in the same order."""
+    for img in (portraits[0], apply_deviation(portraits[1], "rotate")):
+        g = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+        f = face.detect(decoded(img)).face
+        b68 = landmarks._canonical_box(f.points)
+        five = landmarks._shape(g, b68, model="shape5")
+        mirrored = landmarks._shape(g, b68, mirror=True, model="shape5")
+        iod = float(np.linalg.norm(f.eyes[1] - f.eyes[0]))
+        assert np.abs(five - mirrored).max() < 0.15 * iod
+        assert five[0, 0] > five[2, 0]  # point 0 is the picture-right eye's outer corner
+        b5 = landmarks._canonical_box5(five)
+        side = b68.width()
+        assert abs((b5.left() + b5.right()) - (b68.left() + b68.right())) / 2 < 0.1 * side
+        assert abs((b5.top() + b5.bottom()) - (b68.top() + b68.bottom())) / 2 < 0.1 * side
+        assert b5.width() == pytest.approx(side, rel=0.2)
+
+
+def test_a_small_face_is_found_at_twice_the_detection_size(portraits):
+    """A face too small for the first pass (under ~60 px in the detection copy) is looked for
+    in a copy twice the size."""
+    W, H = 1200, 900
+    frame = Image.new("RGB", (W, H), (118, 122, 128))
+    frame.paste(portraits[4], (700, 350))
+    g = cv2.cvtColor(np.asarray(frame), cv2.COLOR_RGB2GRAY)
+    small, _ = landmarks._detect_grey(g)
+    first, _, _ = landmarks._model("detector").run(small, 0, landmarks.WEAK_SCORE)
+    assert len(first) == 0  # the first pass alone would call it faceless
+    r = measure(frame)
+    assert r["face_found"] and r["face_count"] == 1, r
+    assert 700 / W < r["face_center_x"] < 1100 / W and 350 / H < r["eye_line"] < 850 / H
+
+
+def test_second_look_calls_a_face_a_face_and_a_wall_not(portraits):
+    g = cv2.cvtColor(np.asarray(portraits[0]), cv2.COLOR_RGB2GRAY)
+    f = face.detect(decoded(portraits[0])).face
+    assert landmarks.second_look(g, f.points) > 0
+    rng = np.random.default_rng(1)
+    wall = cv2.GaussianBlur(rng.integers(0, 255, g.shape, dtype=np.uint8), (0, 0), 3)
+    assert landmarks.second_look(wall, f.points) < 0

@@ -2,14 +2,19 @@
 
 Why dlib: its HOG frontal-face detector is built into the `dlib-bin` wheel and its landmark and
 face-descriptor models ship in the `face-recognition-models` wheel, so everything works offline,
-on CPU, without a download. On the development photos a face is found in 256 of 260 real photos
-(the four misses are profiles and a strongly tilted face), against the Haar cascades' boxes that
-could not tell a face from a press wall's logos (docs/consistency.md, section 1).
+on CPU, without a download. On the development photos a face is found in all 260 real photos,
+against the Haar cascades' boxes that could not tell a face from a press wall's logos
+(docs/consistency.md, section 1).
 
-Detection runs on a grey copy whose short side is `DETECT_SHORT` px (HOG looks for faces of at
-least 80 px there; a photo where none is found is searched again at twice the size, then turned
-by +-`TURN_DEG`), and weaker detections are taken when their landmarks fit. Landmarks are fitted on the full working copy (the shape predictor samples
-pixels, so its cost does not depend on the image size, and the eyes need the detail).
+Detection is one pass of the HOG detector over a grey copy whose short side is `DETECT_SHORT` px:
+dlib scans a pyramid downward from the copy it is given, so every face from ~60 px there (about a
+fifth of the short side: a head-and-shoulders portrait, even an uncropped camera frame) up to
+the whole frame is found at once. A photo where no face scores above 0 is searched again at twice
+the size (small faces), its weak candidates are looked at again centred on their landmarks
+(`second_look`) or taken when their landmarks fit, and last the frame is turned by +-`TURN_DEG`.
+Landmarks are fitted on the full working copy (the shape predictor's cost, ~2.5 ms for 68
+points, does not depend on the image's size, and the eyes need the detail), from a box that the
+5-point model centres on the face (`_fit`).
 
 A detection counts as a face only when its landmarks fit: the shape predictor always returns 68
 points, even on a logo; the points fit a face when the eyes, brows and mouth line they mark are
@@ -32,14 +37,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .decode import Decoded
+from .decode import Decoded, shrink
 
-DETECT_SHORT = 200
+# Short side of the detection copy: the detector's window is 80 px and it still finds faces of
+# ~60 px, so a face a fifth of the short side tall is found in the first pass. (At 270 px, 3 of
+# the speed benchmark's 40 camera frames, faces 22% of the short side, needed the second pass; at
+# 280 none. Each 10% more costs ~20% more CPU.)
+DETECT_SHORT = 280
 DETECT_LONG_MAX = 1024
 # A face tilted further than the HOG detector's ~+-25 degrees is looked for in the frame turned.
 TURN_DEG = 30.0
 # Detector score down to which a face is taken when none scores above 0 (its landmarks must fit).
 WEAK_SCORE = -0.6
+# Size, in pixels, at which `second_look` shows the detector a weak candidate again.
+RECHECK_PX = 96
 # Faces smaller than this share of the largest face's height do not count (posters, crowds).
 MIN_FACE_RATIO = 0.33
 # When landmarks fit a face (see find_faces; figures from the development photos in
@@ -49,6 +60,11 @@ MAX_STABILITY = 0.30
 # ... and the eyes, brows and lip line are darker than the skin by this many grey-level standard
 # deviations of the face (real faces: 99% over 0.5).
 MIN_FEATURE_CONTRAST = 0.5
+# The face box from the 5-point model (`_canonical_box5`): the centre's offset below the 5 points'
+# centroid, across the eye line, and the half-side, in RMS radii of the 5 points (medians over
+# 254 development photos' faces of the box `_canonical_box` gives their 68 points; interquartile
+# ranges 0.07 and 0.13; along the eye line the offset is 0.01, so none).
+BOX5_DOWN, BOX5_HALF = 0.54, 2.17
 
 # The 68-point scheme (iBUG 300-W): jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67.
 JAW, BROWS, NOSE = slice(0, 17), slice(17, 27), slice(27, 36)
@@ -105,6 +121,8 @@ def _model(name: str) -> Any:
             _models[name] = dlib.get_frontal_face_detector()
         elif name == "shape68":
             _models[name] = dlib.shape_predictor(str(model_path("shape_predictor_68_face_landmarks.dat")))
+        elif name == "shape5":
+            _models[name] = dlib.shape_predictor(str(model_path("shape_predictor_5_face_landmarks.dat")))
         elif name == "descriptor":
             _models[name] = dlib.face_recognition_model_v1(str(model_path("dlib_face_recognition_resnet_model_v1.dat")))
         else:
@@ -118,9 +136,9 @@ class Face:
 
     points: np.ndarray  # (68, 2) float
     score: float  # HOG detection score (higher = more face-like)
-    contrast: float  # feature_contrast of the landmarks
     turned: float = 0.0  # degrees the frame was turned to find it (0 = upright)
     stability: float | None = None  # landmark_stability, when it was checked
+    contrast: float | None = None  # feature_contrast of the landmarks, when it was checked
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -136,26 +154,34 @@ class Face:
 
 
 def _detect_grey(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    """The detection copy of `grey` and its scale (detection px per working px)."""
+    """The detection copy of `grey` and its scale (detection px per working px). Reduced by
+    pixel-area averaging with an exact integer step first (`decode.shrink`: alias-free, and a
+    third of the cost of one arbitrary-ratio step)."""
     h, w = grey.shape
     s = min(DETECT_SHORT / min(h, w), DETECT_LONG_MAX / max(h, w))
     if abs(s - 1) < 0.02:
         return grey, 1.0
-    small = cv2.resize(grey, (max(1, round(w * s)), max(1, round(h * s))),
-                       interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    return small, s
+    if s < 1:
+        small = shrink(grey, max(1, round(max(h, w) * s)))
+    else:
+        small = cv2.resize(grey, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_LINEAR)
+    return small, small.shape[0] / h
 
 
 # Landmark i of a face is landmark MIRROR[i] of its mirror image (iBUG 68-point scheme).
 MIRROR = np.array(list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30, 35, 34, 33, 32, 31]
                   + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
                   + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62, 61, 60, 67, 66, 65])
+# The 5-point model's points: picture-right eye outer and inner corner, picture-left eye outer and
+# inner corner, bottom of the nose; and the same mirror map for them.
+MIRROR5 = np.array([2, 3, 0, 1, 4])
 
 
-def _shape(grey: np.ndarray, rect: Any, mirror: bool = False) -> np.ndarray:
-    """68 landmarks fitted from `rect`, on a crop around it (dlib copies the whole array it is
-    given, which costs more than the fit itself on a full frame). `mirror`: fitted on the
-    mirror image of the crop and mirrored back, in the same landmark order."""
+def _shape(grey: np.ndarray, rect: Any, mirror: bool = False, model: str = "shape68") -> np.ndarray:
+    """Landmarks of `model` fitted from `rect`, on a crop around it (a crop keeps the mirrored
+    copy small; the fit's own cost, ~2.5 ms for 68 points in this build, does not depend on the
+    image's size). `mirror`: fitted on the mirror image of the crop and mirrored back, in the
+    same landmark order."""
     import dlib
 
     h, w = grey.shape
@@ -167,10 +193,10 @@ def _shape(grey: np.ndarray, rect: Any, mirror: bool = False) -> np.ndarray:
     if mirror:
         crop = crop[:, ::-1]
         left, right = (x1 - x0) - 1 - right, (x1 - x0) - 1 - left
-    sh = _model("shape68")(np.ascontiguousarray(crop), dlib.rectangle(left, rect.top() - y0, right, rect.bottom() - y0))
+    sh = _model(model)(np.ascontiguousarray(crop), dlib.rectangle(left, rect.top() - y0, right, rect.bottom() - y0))
     pts = np.array([(p.x, p.y + y0) for p in sh.parts()], np.float64)
     if mirror:
-        pts = pts[MIRROR]
+        pts = pts[MIRROR if model == "shape68" else MIRROR5]
         pts[:, 0] = (x1 - x0) - 1 - pts[:, 0]
     pts[:, 0] += x0
     return pts
@@ -187,11 +213,37 @@ def _canonical_box(pts: np.ndarray) -> Any:
     return dlib.rectangle(int(round(cx - half)), int(round(cy - half)), int(round(cx + half)), int(round(cy + half)))
 
 
+def _canonical_box5(pts5: np.ndarray) -> Any:
+    """The square box `_canonical_box` would give this face, from its 5 points (eye corners and
+    nose), placed in the face's own frame so that it turns with a tilted head. The constants map
+    the 5 points' centroid and RMS radius to the 68-point box (medians over the development
+    photos' faces; docs/consistency.md, section 4)."""
+    import dlib
+
+    c = pts5.mean(0)
+    r = float(np.sqrt(((pts5 - c) ** 2).sum(1).mean()))
+    eye = pts5[[0, 1]].mean(0) - pts5[[2, 3]].mean(0)  # picture-left eye to picture-right eye
+    ux = eye / (np.linalg.norm(eye) or 1.0)
+    uy = np.array([-ux[1], ux[0]])  # the face's "down"
+    cx, cy = c + r * BOX5_DOWN * uy
+    half = BOX5_HALF * r
+    return dlib.rectangle(int(round(cx - half)), int(round(cy - half)), int(round(cx + half)), int(round(cy + half)))
+
+
 def _fit(grey: np.ndarray, rect: Any) -> np.ndarray:
-    """`_fit_once` from the detector's box, then again from the box of those landmarks: the
-    fit depends on the box, and a detector box lands a few pixels differently on a mirrored
-    copy; the second fit starts from a box centred on the face itself."""
-    return _fit_once(grey, _canonical_box(_fit_once(grey, rect)))
+    """68 landmarks (`_fit_once`) from a box centred on the face itself, not from the detector's.
+
+    The fit depends on the box it starts from, and a detector box lands a few pixels (a HOG cell
+    at the detection size) differently on a mirrored copy. The box comes from dlib's 5-point
+    model (eye corners and nose; a quarter of the cost of a 68-point fit), fitted twice: from the
+    detector's box, then from the box of those points, which no longer depends on where the
+    detector's box fell. (Averaging each 5-point fit with its mirror-image fit, as `_fit_once`
+    does, halves the mirror test's median yaw error again for two more fits; docs/consistency.md,
+    section 4.)"""
+    box = rect
+    for _ in range(2):
+        box = _canonical_box5(_shape(grey, box, model="shape5"))
+    return _fit_once(grey, box)
 
 
 def _fit_once(grey: np.ndarray, rect: Any) -> np.ndarray:
@@ -266,19 +318,29 @@ def find_faces(d: Decoded) -> list[Face]:
         for r, sc in zip(rects, scores):
             rect = dlib.rectangle(int(r.left() / k), int(r.top() / k), int(r.right() / k), int(r.bottom() / k))
             pts = _fit(grey, rect)
-            found.append((Face(pts, float(sc), feature_contrast(grey, pts), turned), rect, grey))
+            found.append((Face(pts, float(sc), turned), rect, grey))
 
-    for up in (0, 1):  # a small face (under ~80 px at the detection size): look at twice the size
-        rects, scores, _ = det.run(small, up, 0.0)
-        if len(rects):
-            fit(rects, scores, full, s, 0.0)
-            break
+    def strong(run: tuple[Any, Any, Any]) -> tuple[list[Any], list[float]]:
+        kept = [(r, sc) for r, sc in zip(run[0], run[1]) if sc >= 0]
+        return [r for r, _ in kept], [sc for _, sc in kept]
+
+    # One pass finds the faces of a head-and-shoulders photo (dlib scans a pyramid downward from
+    # the copy it is given, so every face from ~60 px up); it also returns the weaker candidates
+    # (down to WEAK_SCORE), used only when no candidate scores above 0.
+    runs = [det.run(small, 0, WEAK_SCORE)]
+    fit(*strong(runs[0]), full, s, 0.0)
+    if not found:  # a small face (under ~60 px at the detection size): look at twice the size
+        runs.append(det.run(small, 1, WEAK_SCORE))
+        fit(*strong(runs[1]), full, s, 0.0)
     if not found:
-        # a soft (out of focus, shaken) face scores low: take weaker detections whose landmarks
-        # fit, so that a blurred portrait is measured as blurred, not as faceless
-        rects, scores, _ = det.run(small, 1, WEAK_SCORE)
-        fit(rects, scores, full, s, 0.0)
-        found[:] = [t for t in found if _fits(*t)]
+        # a soft (out of focus, shaken) face, or one the pyramid's steps cut badly, scores low:
+        # take a weaker detection when the detector, looking again centred on its landmarks,
+        # calls it a face, or when its landmarks fit a face; so that a blurred portrait is
+        # measured as blurred, not as faceless
+        fit(runs[-1][0], runs[-1][1], full, s, 0.0)
+        for f, _, grey in found:
+            f.score = max(f.score, second_look(grey, f.points))
+        found[:] = [t for t in found if t[0].score >= 0 or _fits(*t)]
     back = None
     if not found:  # a strongly tilted head (or camera): search the frame turned both ways
         h, w = full.shape
@@ -286,7 +348,7 @@ def find_faces(d: Decoded) -> list[Face]:
             m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
             turned = cv2.warpAffine(full, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             tsmall, ts = _detect_grey(turned)
-            rects, scores, _ = det.run(tsmall, 1, 0.0)
+            rects, scores, _ = det.run(tsmall, 0, 0.0)
             if len(rects):
                 fit(rects, scores, turned, ts, angle)
                 back = cv2.invertAffineTransform(m)
@@ -308,11 +370,38 @@ def find_faces(d: Decoded) -> list[Face]:
     return faces
 
 
+def second_look(grey: np.ndarray, pts: np.ndarray) -> float:
+    """The detector's score for the face `pts` mark, on a crop centred on it and scaled so the
+    face is the size the detector sees best (`RECHECK_PX`, just above its 80 px window). A
+    detection's score depends on where the pyramid's 20% size steps and 8 px HOG cells fall on
+    the face: the same face can score -0.15 at one size and +0.4 at another."""
+    box = _canonical_box(pts)
+    side = max(box.width(), 1)
+    k = RECHECK_PX / side
+    h, w = grey.shape
+    m = int(0.5 * side)
+    x0, y0 = max(0, box.left() - m), max(0, box.top() - m)
+    x1, y1 = min(w, box.right() + m + 1), min(h, box.bottom() + m + 1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return -math.inf
+    crop = cv2.resize(grey[y0:y1, x0:x1], (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))),
+                      interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    rects, scores, _ = _model("detector").run(crop, 0, WEAK_SCORE)
+    cx, cy = ((box.left() + box.right()) / 2 - x0) * k, ((box.top() + box.bottom()) / 2 - y0) * k
+    on_face = [sc for r, sc in zip(rects, scores)
+               if r.left() <= cx <= r.right() and r.top() <= cy <= r.bottom()]
+    return float(max(on_face)) if on_face else -math.inf
+
+
 def _fits(f: Face, rect: Any, grey: np.ndarray) -> bool:
     """The landmarks fit a face: stable when their box moves, features darker than the skin."""
+    if f.contrast is None:
+        f.contrast = feature_contrast(grey, f.points)
+    if f.contrast < MIN_FEATURE_CONTRAST:
+        return False
     if f.stability is None:
         f.stability = landmark_stability(grey, rect, f.points)
-    return f.stability <= MAX_STABILITY and f.contrast >= MIN_FEATURE_CONTRAST
+    return f.stability <= MAX_STABILITY
 
 
 def _grey(d: Decoded) -> np.ndarray:
