@@ -206,7 +206,7 @@ def _styles(result: AuditResult) -> list[dict[str, Any]]:
 
 
 def _charts(result: AuditResult, history: History | None) -> dict[str, str | None]:
-    from . import charts  # matplotlib: imported only when a report is drawn, not for json/csv runs
+    from . import charts
 
     by_kind: dict[str, dict[str, int]] = {}
     for f in result.findings:
