@@ -357,6 +357,7 @@ def build_context(result: AuditResult, history: History | None = None, options: 
         "max_thumbs": max_thumbs,
         "max_actions": max_actions,
         "max_findings_per_person": int(rep.get("pdf_max_findings_per_person", 4)),
+        "pdf_in_two_parts": bool(rep.get("pdf_in_two_parts", True)),
         "action_groups": groups,
         "keep": keep,
         "names": {x["employee_id"]: x.get("name") for x in people},
@@ -424,7 +425,25 @@ def render_index(result: AuditResult, column: str, groups: list[dict[str, Any]],
         as_of=result.config.as_of.isoformat(), column=column, groups=groups, currency=result.budget["currency"])
 
 
-def render_pdf(html: str, out_dir: Path) -> bytes:
+PDF_OPTIONS = {"optimize_images": True, "jpeg_quality": 70, "dpi": 150}
+
+
+def render_pdf(html: str, out_dir: Path, printer: Any = None) -> bytes:
     """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
-    once each and compressed, so the file stays small."""
-    return html_to_pdf(html, out_dir, optimize_images=True, jpeg_quality=70, dpi=150)
+    once each and compressed, so the file stays small. `printer`: a started
+    `pdf_print.PdfPrinter` (see `pdf_printer`), which prints the parts side by side."""
+    if printer is not None:
+        return printer.pdf(html)
+    return html_to_pdf(html, out_dir, **PDF_OPTIONS)
+
+
+def pdf_printer(result: AuditResult, out_dir: Path) -> Any:
+    """Start the processes that will print the report PDF in two parts at once, when the policy's
+    `[report] pdf_in_two_parts` asks for it and the run's --jobs allows two; None otherwise.
+    Start it before building the context, so its processes import WeasyPrint meanwhile; close
+    it when done (it is a context manager)."""
+    if result.config.jobs < 2 or not result.policy["report"].get("pdf_in_two_parts", True):
+        return None
+    from .pdf_print import PdfPrinter
+
+    return PdfPrinter(out_dir, parts=2, **PDF_OPTIONS)

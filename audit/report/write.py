@@ -7,6 +7,7 @@ compare with the earlier audits, then export and render from that one result.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..history import History, Snapshot, build_history, snapshot_from_result
@@ -84,17 +85,19 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
     if "html" in formats or "pdf" in formats or split_by:
         # the renderer (Jinja2, WeasyPrint, charts) only when a report is drawn: a json,csv
         # run, such as a warm re-run in a script, never pays for its imports
-        from .render import build_context, render_html, render_index, render_pdf
+        from .render import build_context, pdf_printer, render_html, render_index, render_pdf
     if "html" in formats or "pdf" in formats:
         part("report")
-        context = build_context(shown, history, options, full="html" in formats)
-        if "html" in formats:
-            part("html")
-            put("report.html", render_html(shown, options=options, medium="html", context=context))
-        if "pdf" in formats:
-            part("pdf")
-            html = render_html(shown, options=options, medium="pdf", context=context)
-            put("report.pdf", render_pdf(html, out_dir))
+        printer = pdf_printer(result, out_dir) if "pdf" in formats else None
+        with printer or nullcontext():
+            context = build_context(shown, history, options, full="html" in formats)
+            if "html" in formats:
+                part("html")
+                put("report.html", render_html(shown, options=options, medium="html", context=context))
+            if "pdf" in formats:
+                part("pdf")
+                html = render_html(shown, options=options, medium="pdf", context=context)
+                put("report.pdf", render_pdf(html, out_dir, printer))
     if split_by:
         part("split")
         base = Path(f"by-{folder_name(split_by)}")
