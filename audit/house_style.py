@@ -70,7 +70,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("backdrop_b", "backdrop", "backdrop colour (blue-yellow b*)", "b*"),
     Measure("backdrop_nonuniformity", "backdrop", "backdrop texture (gradient)", "x", side="high"),
     # Whole-frame colour follows the clothing: reported, not judged. A colour cast is found by
-    # the backdrop and the skin moving together (_relabel); saturation by the skin's chroma.
+    # the backdrop and the skin moving together (_relabel). The skin's chroma is also the person's
+    # skin tone (fair and very dark skin have little): it counts only with the backdrop's chroma
+    # changed by the same factor (_saturation), never by itself.
     Measure("cast_a", "colour", "mean colour of the frame (green-red a*)", "a*", judged=False),
     Measure("cast_b", "colour", "mean colour of the frame (blue-yellow b*)", "b*", judged=False),
     Measure("chroma_mean", "colour", "mean chroma of the frame", "C*", judged=False),
@@ -116,6 +118,9 @@ class Deviation:
     z: float
     outlier: bool
     noticeable: bool = False  # |difference| >= min_diff (in the compared scale: log2 for sizes)
+    # False: the measure is not held against the photo (no outlier, no score penalty), e.g. the
+    # skin's chroma when nothing but the skin says the colours changed (_saturation)
+    scored: bool = True
 
 
 @dataclass
@@ -479,11 +484,11 @@ def analyse(photos: pd.DataFrame, params: Any, baseline: dict[str, Any] | None =
                 outlier = False
             devs.append(Deviation(m.column, m.family, m.label, _back(m, x), _back(m, h),
                                   round(_back(m, x) - _back(m, h), 4), round(z, 2), bool(outlier),
-                                  bool(noticeable)))
+                                  bool(noticeable), scored=m.judged))
         _relabel(devs, min_diff, spread)
         for dv in devs:
             m = MEASURE_BY_COLUMN[dv.column]
-            if m.judged and dv.noticeable:
+            if dv.scored and dv.noticeable:
                 z_eff = abs(dv.z) if m.side == "both" else max(0.0, -dv.z if m.side == "low" else dv.z)
                 fam_worst[dv.family] = max(fam_worst.get(dv.family, 0.0), z_eff)
         lost = sum(penalty * _logistic(z, zthr) for z in fam_worst.values())
@@ -575,3 +580,70 @@ def _relabel(devs: list[Deviation], min_diff: dict[str, float], spread: dict[str
         d.label = f"colour cast ({axis}: backdrop and skin shifted together)"
     if cast and bl is not None and bl.outlier and len(cast) == len(hue_off):
         bl.family = "colour"
+    _saturation(by, min_diff)
+
+
+# A backdrop with less chroma than this has no colour to lose or gain: it is grey (the boundary
+# `checks.consistency.colour_name` draws between grey and a colour).
+COLOURED_BACKDROP_C = 8.0
+# Chroma below this is noise (C* of a grey area in a JPEG): ratios are taken from here.
+CHROMA_FLOOR = 1.0
+
+
+def saturation_evidence(by: dict[str, Deviation], min_diff: dict[str, float]) -> str | None:
+    """How a photo's saturation changed ("less" / "more"), when something besides the skin says so.
+
+    The skin's chroma is also the person's skin tone: fair and very dark skin have half the
+    chroma of medium skin, so a low or high skin chroma alone says nothing about the photo.
+    A change of saturation multiplies the chroma of every surface by one factor and keeps every
+    hue. The one surface every photo of a style shares is the backdrop; when it has colour, a
+    saturation change shows there too. Evidence, then, is all of:
+    - the house backdrop is coloured (C* >= COLOURED_BACKDROP_C);
+    - the backdrop's colour moved along its own chroma axis (towards or away from grey, by at
+      least twice as much as across it, and not past grey): its hue was kept;
+    - the backdrop's chroma changed noticeably (by the backdrop's min_diff);
+    - the backdrop's and the skin's chroma changed by similar factors: same direction, each
+      log-ratio at least half the other's.
+    The clothing, the hair and the rest of the frame are not evidence: they are the person's
+    choice, and on the synthetic sets a pale suit and a desaturated photo overlap completely
+    (docs/consistency.md). Without a coloured backdrop, saturation is therefore not judged.
+    """
+    ba, bb, sk = by.get("backdrop_a"), by.get("backdrop_b"), by.get("skin_chroma")
+    if ba is None or bb is None or sk is None:
+        return None
+    house_c = math.hypot(ba.house, bb.house)
+    if house_c < COLOURED_BACKDROP_C:
+        return None
+    ux, uy = ba.house / house_c, bb.house / house_c
+    da, db = ba.value - ba.house, bb.value - bb.house
+    along, across = da * ux + db * uy, abs(-da * uy + db * ux)
+    if house_c + along <= 0 or across > 0.5 * abs(along):
+        return None  # another hue: a different backdrop, not a saturation change
+    photo_c = math.hypot(ba.value, bb.value)
+    if abs(photo_c - house_c) < min(float(min_diff.get("backdrop_a", 0.0)), float(min_diff.get("backdrop_b", 0.0))):
+        return None
+    rb = math.log2(max(photo_c, CHROMA_FLOOR) / max(house_c, CHROMA_FLOOR))
+    rs = math.log2(max(sk.value, CHROMA_FLOOR) / max(sk.house, CHROMA_FLOOR))
+    if rb * rs <= 0 or abs(rs) < 0.5 * abs(rb) or abs(rb) < 0.5 * abs(rs):
+        return None
+    return "less" if rb < 0 else "more"
+
+
+def _saturation(by: dict[str, Deviation], min_diff: dict[str, float]) -> None:
+    """Keep a skin-chroma outlier only with evidence that the photo's colours changed
+    (`saturation_evidence`), and call the backdrop's colour outliers that this evidence explains
+    a saturation change. Without evidence the skin's chroma is neither an outlier nor a penalty."""
+    sk = by.get("skin_chroma")
+    if sk is None:
+        return
+    way = saturation_evidence(by, min_diff)
+    if way is None:
+        sk.outlier, sk.scored = False, False
+        return
+    what = "paler" if way == "less" else "stronger"
+    sk.label = f"saturation (the colours are {what}: the backdrop and the skin changed together)"
+    for c in ("backdrop_a", "backdrop_b"):
+        d = by[c]
+        if d.outlier:
+            d.family = "colour"
+            d.label = sk.label

@@ -1,5 +1,5 @@
-"""Measure the consistency check: detection and false outliers over seeds of synthetic portraits,
-or the house style and findings of a folder of real photos. Prints the figures quoted in
+"""Measure the consistency check: detection and false outliers over seeds of synthetic portraits
+(grey backdrop, every kind; then a blue backdrop, the colour kinds), or the house style and findings of a folder of real photos. Prints the figures quoted in
 docs/consistency.md.
 
     .venv/bin/python scripts/measure_consistency.py --seeds 0 1 2 3 4
@@ -26,17 +26,25 @@ from audit.checks import CheckContext  # noqa: E402
 from audit.checks.consistency import check_consistency  # noqa: E402
 from audit.features import extract_one  # noqa: E402
 from audit.policy import load_policy  # noqa: E402
-from tests.test_consistency import EXPECTED_FAMILY, KINDS, N_HOUSE, SIZE, evaluate  # noqa: E402
+from tests.test_consistency import (  # noqa: E402
+    BLUE, COLOURED_KINDS, EXPECTED_FAMILY, GREY, KINDS, N_HOUSE, SIZE, evaluate)
 
 
 def seeds(chosen: list[int]) -> None:
+    """The grey-backdrop harness with every kind, then the same people in front of a blue
+    backdrop with the colour kinds (saturation is judged only where the backdrop has colour)."""
+    table(chosen, GREY, KINDS)
+    table(chosen, BLUE, COLOURED_KINDS)
+
+
+def table(chosen: list[int], backdrop: tuple[int, int, int], kinds: tuple[str, ...]) -> None:
     t0 = time.perf_counter()
-    found = {k: 0 for k in KINDS}
+    found = {k: 0 for k in kinds}
     untouched = flagged_alone = flagged_any = 0
     details = []
     for seed in chosen:
-        r = evaluate(seed)
-        for k in KINDS:
+        r = evaluate(seed, backdrop=backdrop, kinds=kinds)
+        for k in kinds:
             found[k] += bool(r["found"][k])
             if not r["found"][k]:
                 details.append(f"seed {seed}: {k} missed ({r['codes'][k]})")
@@ -47,12 +55,12 @@ def seeds(chosen: list[int]) -> None:
         details += [f"seed {seed}: with a deviant in the set, untouched {f} flagged {sorted(c)}"
                     for f, c in r["false"].items()]
     n = len(chosen)
-    print(f"seeds {chosen}, {N_HOUSE} untouched photos each, {SIZE[0]}x{SIZE[1]} px")
-    for k in KINDS:
+    print(f"seeds {chosen}, backdrop RGB {backdrop}, {N_HOUSE} untouched photos each, {SIZE[0]}x{SIZE[1]} px")
+    for k in kinds:
         print(f"  {k:15s} found {found[k]}/{n}  (expected family {EXPECTED_FAMILY[k]})")
     print(f"untouched photos: {untouched}; flagged in the untouched set: {flagged_alone} "
           f"({20 * flagged_alone / untouched:.2f} per 20)")
-    print(f"untouched photos flagged in any of the {len(KINDS)} one-deviant portfolios: {flagged_any} "
+    print(f"untouched photos flagged in any of the {len(kinds)} one-deviant portfolios: {flagged_any} "
           f"({20 * flagged_any / untouched:.2f} per 20)")
     for d in details:
         print("  " + d)

@@ -26,6 +26,13 @@ from tests.synth.portrait import render_portrait
 
 N_HOUSE = 20
 SIZE = (400, 500)
+GREY = (128, 128, 128)
+# A coloured studio backdrop (mid blue). Only a coloured backdrop, the one surface every photo
+# shares, can tell a change of saturation from the people's skin (house_style.saturation_evidence):
+# in a grey set such a kind must never be flagged on the skin alone.
+BLUE = (70, 105, 160)
+NEED_COLOURED_BACKDROP = ("desaturate",)
+COLOURED_KINDS = ("greyscale", "colour_cast", "desaturate", "backdrop")
 # The rule each kind must raise (family -> rule, plus the categorical ones).
 EXPECTED_CODE = {k: FAMILY_CODE[f] for k, f in EXPECTED_FAMILY.items()} | {"crown_cut": "CON014"}
 
@@ -39,16 +46,19 @@ def _features(images: dict[str, object], root: Path) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def rendered(seed: int, n_house: int = N_HOUSE) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(untouched house photos, one deviant per kind) as feature tables, for one seed."""
+def rendered(seed: int, n_house: int = N_HOUSE, backdrop: tuple[int, int, int] = GREY,
+             kinds: tuple[str, ...] = KINDS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(untouched house photos, one deviant per kind) as feature tables, for one seed. The same
+    people sit in front of any `backdrop`; each kind keeps its person whichever `kinds` are asked."""
     w, h = SIZE
-    specs = house_specs(n_house + len(KINDS), seed=seed, width=w, height=h)
+    specs = house_specs(n_house + len(KINDS), seed=seed, width=w, height=h, backdrop=backdrop)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         house = _features({f"s{seed}_h{i:02d}.jpg": render_portrait(s) for i, s in enumerate(specs[:n_house])}, root)
         # deviants are other people of the same shoot, so they are not copies of a house photo
-        dev = _features({f"s{seed}_x_{k}.jpg": make_deviant(s, k) for k, s in zip(KINDS, specs[n_house:])}, root)
-    dev["kind"] = list(KINDS)
+        dev = _features({f"s{seed}_x_{k}.jpg": make_deviant(s, k) for k, s in zip(KINDS, specs[n_house:])
+                         if k in kinds}, root)
+    dev["kind"] = [k for k in KINDS if k in kinds]
     return house, dev
 
 
@@ -60,9 +70,9 @@ def findings_for(photos: pd.DataFrame, policy=None) -> list:
     return ctx.findings
 
 
-def evaluate(seed: int) -> dict:
+def evaluate(seed: int, backdrop: tuple[int, int, int] = GREY, kinds: tuple[str, ...] = KINDS) -> dict:
     """For one seed: for each kind, a portfolio of the house photos plus that one deviant."""
-    house, dev = rendered(seed)
+    house, dev = rendered(seed, backdrop=backdrop, kinds=kinds)
     out = {"found": {}, "codes": {}, "false": {}}
     for _, row in dev.iterrows():
         kind = row["kind"]
@@ -89,10 +99,28 @@ def result():
     return evaluate(0)
 
 
+@pytest.fixture(scope="module")
+def coloured():
+    return evaluate(0, backdrop=BLUE, kinds=COLOURED_KINDS)
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_injected_deviation_is_found_for_the_right_reason(result, kind):
-    assert result["found"][kind], f"{kind}: got {result['codes'][kind]}, expected {EXPECTED_FAMILY[kind]}"
-    assert EXPECTED_CODE[kind] in result["codes"][kind], result["codes"][kind]
+def test_injected_deviation_is_found_for_the_right_reason(result, coloured, kind):
+    r = coloured if kind in NEED_COLOURED_BACKDROP else result
+    assert r["found"][kind], f"{kind}: got {r['codes'][kind]}, expected {EXPECTED_FAMILY[kind]}"
+    assert EXPECTED_CODE[kind] in r["codes"][kind], r["codes"][kind]
+
+
+def test_colour_kinds_in_a_coloured_set_keep_their_reason_and_flag_no_untouched_photo(coloured):
+    for kind in COLOURED_KINDS:
+        assert EXPECTED_CODE[kind] in coloured["codes"][kind], (kind, coloured["codes"][kind])
+    assert coloured["false_alone"] == [] and coloured["false"] == {}, (coloured["false_alone"], coloured["false"])
+
+
+def test_in_a_grey_set_saturation_is_never_judged_on_the_skin_alone(result):
+    # The desaturated photo's skin is as pale as a fair-skinned person's, and nothing else in a
+    # grey set carries colour the house shares: no saturation finding (docs/consistency.md).
+    assert "CON005" not in result["codes"]["desaturate"], result["codes"]["desaturate"]
 
 
 def test_untouched_photos_are_not_flagged(result):
@@ -170,3 +198,69 @@ def test_bad_parameters_are_refused_at_load_naming_the_key(tmp_path, text, key):
     p.write_text(f"[consistency]\n{text}\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=key):
         load_policy(p)
+
+
+def _mixed_skin_set(backdrop: tuple[int, int, int]) -> tuple[pd.DataFrame, str]:
+    """A shoot of mostly medium skin tones with three of the fairest and three of the darkest
+    (the people whose skin has the least chroma), plus one medium-skinned person desaturated.
+    Returns the feature table and the desaturated photo's file name."""
+    from dataclasses import replace
+
+    from tests.synth.deviations import apply_deviation
+    from tests.synth.portrait import SKIN_TONES
+
+    w, h = SIZE
+    tones = [SKIN_TONES[0]] * 3 + [SKIN_TONES[-1]] * 3 + [SKIN_TONES[2], SKIN_TONES[3], SKIN_TONES[4]] * 5
+    specs = [replace(s, skin=t) for s, t in zip(house_specs(N_HOUSE + 1, seed=31, width=w, height=h, backdrop=backdrop),
+                                                 tones)]
+    images = {f"m{i:02d}.jpg": render_portrait(s) for i, s in enumerate(specs[:N_HOUSE])}
+    images["muted.jpg"] = apply_deviation(render_portrait(specs[N_HOUSE]), "desaturate")
+    with tempfile.TemporaryDirectory() as tmp:
+        return _features(images, Path(tmp)), "muted.jpg"
+
+
+@pytest.mark.parametrize("backdrop", [GREY, BLUE], ids=["grey", "blue"])
+def test_fair_and_dark_skin_is_never_flagged_and_a_muted_photo_only_with_a_coloured_backdrop(backdrop):
+    photos, muted = _mixed_skin_set(backdrop)
+    fs = findings_for(photos)
+    flagged = sorted({(f.file, f.code) for f in fs if f.file and f.file != muted})
+    assert flagged == [], flagged
+    muted_codes = {f.code for f in fs if f.file == muted}
+    if backdrop == BLUE:
+        f = next(f for f in fs if f.file == muted and f.code == "CON005")
+        assert "Saturation: the colours are much paler" in f.message and "backdrop and the skin lost colour" in f.message
+    else:
+        assert "CON005" not in muted_codes, muted_codes
+
+
+def _numbers(rows: list[dict]) -> house_style.HouseStyle:
+    base = {"face_found": True, "face_count": 1, "backdrop_L": 50.0}
+    return house_style.analyse(pd.DataFrame([base | r for r in rows]), load_policy())
+
+
+def test_skin_chroma_alone_is_neither_an_outlier_nor_a_penalty():
+    house = [{"file": f"p{i}.jpg", "skin_chroma": 24.0 + (i % 5), "backdrop_a": 0.2 * (i % 3), "backdrop_b": 0.0}
+             for i in range(20)]
+    hs = _numbers(house + [{"file": "fair.jpg", "skin_chroma": 11.0, "backdrop_a": 0.2, "backdrop_b": 0.0}])
+    p = hs.photos["fair.jpg"]
+    skin = next(d for d in p.deviations if d.column == "skin_chroma")
+    assert abs(skin.z) > 3.5 and skin.noticeable  # far from the house, and still:
+    assert not skin.outlier and not skin.scored and p.families() == [] and p.score == 100
+
+
+def test_saturation_needs_the_coloured_backdrop_to_change_with_the_skin():
+    # a blue house backdrop (a* 0, b* -30)
+    house = [{"file": f"p{i}.jpg", "skin_chroma": 22.0 + (i % 5) * 1.5, "backdrop_a": 0.3 * (i % 3),
+              "backdrop_b": -30.0 + 0.4 * (i % 4)} for i in range(20)]
+    hs = _numbers(house + [
+        {"file": "muted.jpg", "skin_chroma": 10.0, "backdrop_a": 0.3, "backdrop_b": -12.0},   # both x0.4
+        {"file": "fair.jpg", "skin_chroma": 11.0, "backdrop_a": 0.3, "backdrop_b": -29.5},    # only the skin
+        {"file": "beige.jpg", "skin_chroma": 11.0, "backdrop_a": 3.0, "backdrop_b": 14.0},    # another backdrop
+        {"file": "vivid.jpg", "skin_chroma": 45.0, "backdrop_a": 0.6, "backdrop_b": -55.0},   # both x1.8
+    ])
+    fams = {f: hs.photos[f].families() for f in ("muted.jpg", "fair.jpg", "beige.jpg", "vivid.jpg")}
+    assert fams == {"muted.jpg": ["colour"], "fair.jpg": [], "beige.jpg": ["backdrop"], "vivid.jpg": ["colour"]}, fams
+    assert hs.photos["fair.jpg"].score == 100
+    labels = {d.label for d in hs.photos["muted.jpg"].outliers()}
+    assert labels == {"saturation (the colours are paler: the backdrop and the skin changed together)"}, labels
+    assert all("stronger" in d.label for d in hs.photos["vivid.jpg"].outliers())

@@ -65,8 +65,6 @@ _PLAIN: dict[str, tuple[str, str, str]] = {
                    "the backdrop is a different colour (bluer) from the rest of the set"),
     "backdrop_nonuniformity": ("Backdrop", "the background is much busier than the plain backdrop of the set",
                                "the background is plainer than in the rest of the set"),
-    "skin_chroma": ("Saturation", "the colours are much stronger than in the rest of the set",
-                    "the colours are much paler than in the rest of the set"),
     "face_clip_bright": ("Highlights", "parts of the face are blown out to pure white",
                          "the face has fewer blown highlights than the set"),
     "face_clip_dark": ("Shadows", "parts of the face are lost in black shadow",
@@ -92,6 +90,10 @@ def plain_difference(d: house_style.Deviation) -> str:
     if d.column == "backdrop_L" and d.family == "exposure":
         text = ("Exposure: the photo is " + ("brighter" if d.diff > 0 else "darker") + " than the rest of the set "
                 "(its backdrop, the one surface every photo shares, is " + ("lighter" if d.diff > 0 else "darker") + ")")
+    elif d.label.startswith("saturation"):  # house_style._saturation: backdrop and skin together
+        paler = "paler" in d.label
+        text = ("Saturation: the colours are much " + ("paler" if paler else "stronger") + " than in the rest of the set "
+                "(the backdrop and the skin " + ("lost" if paler else "gained") + " colour together)")
     elif d.family == "colour" and d.column.startswith("backdrop_") and d.label.startswith("colour cast"):
         axis = d.label.split("(", 1)[1].split(":", 1)[0]
         text = f"Colour cast: the photo has a {axis} cast (the backdrop and the skin moved together)"
@@ -124,6 +126,9 @@ def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) ->
     text): the direction and the house value to aim for."""
     c, up = d.column, d.diff > 0
     house_bd = _backdrop(hs, group)
+    if d.label.startswith("saturation"):
+        return ("Match the set's saturation (" + ("increase" if "paler" in d.label else "reduce")
+                + f" it), against the set's backdrop, {house_bd}.")
     if c == "head_size":
         return ("The head is larger than in the rest of the set: crop looser, with space above the head." if up
                 else "The head is smaller than in the rest of the set: crop tighter to head and shoulders.")
@@ -158,8 +163,6 @@ def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) ->
         return f"The house backdrop is {house_bd}."
     if c.startswith("cast"):
         return "Neutralise the colour cast (white balance)."
-    if c in ("chroma_mean", "skin_chroma"):
-        return "Match the set's saturation (" + ("reduce" if up else "increase") + " it)."
     if c == "face_clip_bright":
         return "The face has blown highlights: retake; editing cannot recover clipped skin."
     if c == "face_clip_dark":

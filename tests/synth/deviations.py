@@ -13,20 +13,24 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 PIXEL_KINDS = ("greyscale", "colour_cast", "blur", "low_resolution", "overexpose", "underexpose",
-               "tight_crop", "crown_cut", "loose_crop", "rotate", "rotate90")
+               "tight_crop", "crown_cut", "loose_crop", "rotate", "rotate90", "desaturate")
 SPEC_KINDS = ("backdrop", "eyes_closed", "mouth_open")
-KINDS = PIXEL_KINDS + SPEC_KINDS
+# The harness gives the i-th kind the i-th extra person of a shoot: kinds added later go last, so
+# the older kinds keep their people (and their figures stay comparable).
+KINDS = PIXEL_KINDS[:-1] + SPEC_KINDS + PIXEL_KINDS[-1:]
 # The tilt of the "rotate" deviation. The rendered people tilt their heads by up to about +-8
 # degrees (robust spread ~4.5), so a tilt must exceed 3.5 x that to stand out: 20 degrees is a
 # clearly crooked photo; docs/consistency.md also gives the figure for 12 degrees.
 ROTATE_DEG = 20.0
+# The "desaturate" deviation keeps this share of every pixel's colour (a muted grade, x0.4).
+DESATURATE = 0.4
 
 # The family of consistency measures in which each kind must show up.
 EXPECTED_FAMILY = {
-    "greyscale": "colour", "colour_cast": "colour", "blur": "sharpness",
+    "greyscale": "colour", "colour_cast": "colour", "desaturate": "colour", "blur": "sharpness",
     "low_resolution": "resolution", "overexpose": "exposure", "underexpose": "exposure",
     "tight_crop": "framing", "crown_cut": "framing", "loose_crop": "framing", "rotate": "framing",
     "rotate90": "shape", "backdrop": "backdrop", "eyes_closed": "eyes", "mouth_open": "expression",
@@ -68,6 +72,8 @@ def apply_deviation(img: Image.Image, kind: str) -> Image.Image:
     if kind == "colour_cast":  # a warm (tungsten-like) white balance error
         a = np.asarray(img, np.float32) * np.array([1.10, 1.0, 0.78], np.float32)
         return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "RGB")
+    if kind == "desaturate":  # a muted grade: every colour towards its own grey, hue kept
+        return ImageEnhance.Color(img).enhance(DESATURATE)
     if kind == "blur":  # out of focus / motion: about 1% of the frame height
         return img.filter(ImageFilter.GaussianBlur(radius=max(2.0, H / 100)))
     if kind == "low_resolution":  # a thumbnail used in place of the original
