@@ -600,7 +600,7 @@ def saturation_evidence(by: dict[str, Deviation], min_diff: dict[str, float]) ->
     saturation change shows there too. Evidence, then, is all of:
     - the house backdrop is coloured (C* >= COLOURED_BACKDROP_C);
     - the backdrop's colour moved along its own chroma axis (towards or away from grey, by at
-      least twice as much as across it, and not past grey): its hue was kept;
+      least twice as much as across it, and not noticeably past grey): its hue was kept;
     - the backdrop's chroma changed noticeably (by the backdrop's min_diff);
     - the backdrop's and the skin's chroma changed by similar factors: same direction, each
       log-ratio at least half the other's.
@@ -617,10 +617,13 @@ def saturation_evidence(by: dict[str, Deviation], min_diff: dict[str, float]) ->
     ux, uy = ba.house / house_c, bb.house / house_c
     da, db = ba.value - ba.house, bb.value - bb.house
     along, across = da * ux + db * uy, abs(-da * uy + db * ux)
-    if house_c + along <= 0 or across > 0.5 * abs(along):
-        return None  # another hue: a different backdrop, not a saturation change
+    noticeable = min(float(min_diff.get("backdrop_a", 0.0)), float(min_diff.get("backdrop_b", 0.0)))
+    # past grey by a noticeable chroma, or moved across the axis: another hue, a different
+    # backdrop (a backdrop turned grey, as in a black-and-white copy, kept its hue as far as anyone sees)
+    if house_c + along < -noticeable or across > 0.5 * abs(along):
+        return None
     photo_c = math.hypot(ba.value, bb.value)
-    if abs(photo_c - house_c) < min(float(min_diff.get("backdrop_a", 0.0)), float(min_diff.get("backdrop_b", 0.0))):
+    if abs(photo_c - house_c) < noticeable:
         return None
     rb = math.log2(max(photo_c, CHROMA_FLOOR) / max(house_c, CHROMA_FLOOR))
     rs = math.log2(max(sk.value, CHROMA_FLOOR) / max(sk.house, CHROMA_FLOOR))

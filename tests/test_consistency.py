@@ -114,6 +114,9 @@ def test_injected_deviation_is_found_for_the_right_reason(result, coloured, kind
 def test_colour_kinds_in_a_coloured_set_keep_their_reason_and_flag_no_untouched_photo(coloured):
     for kind in COLOURED_KINDS:
         assert EXPECTED_CODE[kind] in coloured["codes"][kind], (kind, coloured["codes"][kind])
+    # a black-and-white copy turns the blue backdrop grey with the skin: one colour finding,
+    # not also "a different backdrop"
+    assert coloured["codes"]["greyscale"] == ["CON005"], coloured["codes"]["greyscale"]
     assert coloured["false_alone"] == [] and coloured["false"] == {}, (coloured["false_alone"], coloured["false"])
 
 
