@@ -128,7 +128,7 @@ def _detail(d: house_style.Deviation, hs: house_style.HouseStyle, group: str) ->
     house_bd = _backdrop(hs, group)
     if d.label.startswith("saturation"):
         return ("Match the set's saturation (" + ("increase" if "paler" in d.label else "reduce")
-                + f" it), against the set's backdrop, {house_bd}.")
+                + f" it); compare with the set's backdrop, {house_bd}.")
     if c == "head_size":
         return ("The head is larger than in the rest of the set: crop looser, with space above the head." if up
                 else "The head is smaller than in the rest of the set: crop tighter to head and shoulders.")
@@ -302,8 +302,11 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
         for family, devs in by_family.items():
             devs.sort(key=lambda d: -abs(d.z))
             lead = devs[0]
-            others = "; ".join(dict.fromkeys(plain_difference(d).split(": ", 1)[1] for d in devs[1:]))
-            msg = plain_difference(lead) + "." + (f" Also, {others}." if others else "")
+            lead_text = plain_difference(lead)
+            # measures that tell the same thing (the skin and the backdrop of one saturation change) say it once
+            others = "; ".join(t for t in dict.fromkeys(plain_difference(d).split(": ", 1)[1] for d in devs[1:])
+                               if t != lead_text.split(": ", 1)[1])
+            msg = lead_text + "." + (f" Also, {others}." if others else "")
             ev = dict(base, family=family, measure=lead.column, value=round(lead.value, 4),
                       house=round(lead.house, 4), z=lead.z,
                       measures={d.column: {"value": round(d.value, 4), "house": round(d.house, 4), "z": d.z} for d in devs})
