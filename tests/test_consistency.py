@@ -269,3 +269,27 @@ def test_saturation_needs_the_coloured_backdrop_to_change_with_the_skin():
     labels = {d.label for d in hs.photos["muted.jpg"].outliers()}
     assert labels == {"saturation (the colours are paler: the backdrop and the skin changed together)"}, labels
     assert all("stronger" in d.label for d in hs.photos["vivid.jpg"].outliers())
+
+
+def test_a_blurred_portrait_is_a_sharpness_finding_never_no_face_alone():
+    """Another person of the same shoot, defocused by 1.6% and 2.4% of the frame height: at the
+    first the face scores under 0 and is still found, at the second no face is found at all;
+    both are reported soft (CON007), neither gets "eyes closed" or "expression" from landmarks
+    placed on a blur."""
+    from PIL import ImageFilter
+
+    house, _ = rendered(0)
+    w, h = SIZE
+    spec = house_specs(N_HOUSE + len(KINDS) + 1, seed=0, width=w, height=h)[-1]
+    img = render_portrait(spec)
+    with tempfile.TemporaryDirectory() as tmp:
+        blurred = _features({f"soft{r}.jpg": img.filter(ImageFilter.GaussianBlur(r)) for r in (8, 12)}, Path(tmp))
+    weak, faceless = (row for _, row in blurred.iterrows())
+    assert weak["face_found"] and weak["face_score"] < 0
+    assert not faceless["face_found"] and faceless["sharpness"] is not None
+    for _, row in blurred.iterrows():
+        fs = findings_for(pd.concat([house, row.to_frame().T], ignore_index=True))
+        codes = {f.code for f in fs if f.file == row["file"]}
+        assert "CON007" in codes, (row["file"], codes)
+        assert not codes & {"CON011", "CON013"}, (row["file"], codes)
+        assert ("CON001" in codes) == (not row["face_found"])

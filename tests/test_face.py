@@ -317,3 +317,20 @@ def test_second_look_calls_a_face_a_face_and_a_wall_not(portraits):
     rng = np.random.default_rng(1)
     wall = cv2.GaussianBlur(rng.integers(0, 255, g.shape, dtype=np.uint8), (0, 0), 3)
     assert landmarks.second_look(wall, f.points) < 0
+
+
+@pytest.mark.parametrize("seed, blur", [(3, 8), (4, 6)])
+def test_a_soft_portrait_is_found_from_its_weak_detection(seed, blur):
+    """A defocused face scores under 0 with the detector; a weaker candidate is taken when the
+    detector calls it a face on a second look or its landmarks fit, so the photo is measured."""
+    from PIL import ImageFilter
+
+    img = render_portrait(random_spec(seed, width=400, height=500)).filter(ImageFilter.GaussianBlur(blur))
+    g = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+    small, _ = landmarks._detect_grey(g)
+    det = landmarks._model("detector")
+    scores = list(det.run(small, 0, -2.0)[1]) + list(det.run(small, 1, -2.0)[1])
+    assert max(scores) < 0  # no strong detection: the weak path is what finds it
+    r = measure(img)
+    assert r["face_found"] and r["face_count"] == 1, r
+    assert 0.4 < r["face_center_x"] < 0.6 and 0.3 < r["eye_line"] < 0.5, r

@@ -112,3 +112,21 @@ def test_no_face_still_measures_frame_and_backdrop():
     assert r["face_L"] is None and r["sharpness"] is None
     assert r["backdrop_L"] == pytest.approx(float(colour.rgb_to_lab(np.array([90, 90, 90], np.float32) / 255)[0]), abs=0.5)
     assert r["is_bw"]
+
+
+def test_a_photo_too_soft_for_a_face_is_still_measured_soft():
+    """No face is found in a portrait blurred by 2.5% of its height; its sharpness is measured
+    where a headshot's face sits, far below a sharp portrait's, so the set reports it as soft.
+    A sharp portrait on its side (no face found either) does not read as soft."""
+    from PIL import ImageFilter
+
+    from audit.features import face
+
+    img = render_portrait(random_spec(4, width=400, height=500))
+    soft = img.filter(ImageFilter.GaussianBlur(12))
+    assert not face.extract(Decoded(path=None, file="x", format="PNG", mode="RGB",
+                                    original_size=soft.size, image=soft))["face_found"]
+    sharp_face = measure(img)["sharpness"]
+    assert measure(soft)["sharpness"] < sharp_face - 1.0
+    on_side = measure(apply_deviation(img, "rotate90"))["sharpness"]
+    assert on_side is not None and on_side > sharp_face - 0.5

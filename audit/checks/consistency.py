@@ -298,6 +298,11 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
         bw_extra = by_family.pop("colour", []) if p.greyscale_mismatch else []
         # likewise a photo in the wrong orientation is one finding, not also an aspect-ratio outlier
         shape_extra = by_family.pop("shape", []) if p.orientation_mismatch else []
+        # on a face much softer than the set's, the eyelids and lips the landmarks mark are
+        # guessed: a blurred photo is a sharpness finding, not also "eyes closed" or "stern"
+        if any(d.column == "sharpness" for d in by_family.get("sharpness", [])):
+            for family in ("eyes", "expression"):
+                by_family.pop(family, None)
         base = {"style_group": p.group, "consistency_score": p.score}
         for family, devs in by_family.items():
             devs.sort(key=lambda d: -abs(d.z))

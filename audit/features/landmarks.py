@@ -47,8 +47,12 @@ DETECT_SHORT = 280
 DETECT_LONG_MAX = 1024
 # A face tilted further than the HOG detector's ~+-25 degrees is looked for in the frame turned.
 TURN_DEG = 30.0
-# Detector score down to which a face is taken when none scores above 0 (its landmarks must fit).
-WEAK_SCORE = -0.6
+# Detector score down to which a candidate is considered when none scores above 0 (the detector
+# must call it a face on a second look, or its landmarks must fit). A portrait blurred by 1% of
+# its height scores -0.5 to -0.85 (development photos d0490, d0166), a sharp one 0 to 2.5.
+WEAK_SCORE = -1.0
+# Most weak candidates tried (best first) before the photo is called faceless.
+MAX_WEAK = 4
 # Size, in pixels, at which `second_look` shows the detector a weak candidate again.
 RECHECK_PX = 96
 # Faces smaller than this share of the largest face's height do not count (posters, crowds).
@@ -334,13 +338,16 @@ def find_faces(d: Decoded) -> list[Face]:
         fit(*strong(runs[1]), full, s, 0.0)
     if not found:
         # a soft (out of focus, shaken) face, or one the pyramid's steps cut badly, scores low:
-        # take a weaker detection when the detector, looking again centred on its landmarks,
-        # calls it a face, or when its landmarks fit a face; so that a blurred portrait is
-        # measured as blurred, not as faceless
-        fit(runs[-1][0], runs[-1][1], full, s, 0.0)
-        for f, _, grey in found:
-            f.score = max(f.score, second_look(grey, f.points))
-        found[:] = [t for t in found if t[0].score >= 0 or _fits(*t)]
+        # take a weaker candidate of either pass when the detector, looking again centred on its
+        # landmarks, calls it a face, or when its landmarks fit a face; so that a blurred
+        # portrait is measured as blurred, not as faceless
+        for rect, sc in _weak_candidates(runs):
+            fit([rect], [sc], full, s, 0.0)
+            f = found[-1][0]
+            f.score = max(f.score, second_look(full, f.points))
+            if f.score >= 0 or _fits(*found[-1]):
+                break
+            found.pop()
     back = None
     if not found:  # a strongly tilted head (or camera): search the frame turned both ways
         h, w = full.shape
@@ -368,6 +375,15 @@ def find_faces(d: Decoded) -> list[Face]:
     except AttributeError:
         pass
     return faces
+
+
+def _weak_candidates(runs: list[tuple[Any, Any, Any]]) -> list[tuple[Any, float]]:
+    """The detection runs' candidates under 0, best first, at most `MAX_WEAK` (each costs a
+    landmark fit and the fit test, and a faceless photo has many). The same face found by both
+    runs is tried in both boxes: the landmarks may fit from one and not from the other."""
+    cands = sorted(((r, float(sc)) for rects, scores, _ in runs for r, sc in zip(rects, scores) if sc < 0),
+                   key=lambda t: -t[1])
+    return cands[:MAX_WEAK]
 
 
 def second_look(grey: np.ndarray, pts: np.ndarray) -> float:

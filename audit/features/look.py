@@ -31,7 +31,9 @@ Columns (None where the region is missing):
 - `chroma_mean`, `chroma_p95`: C* of the whole frame; `is_bw`: no colour anywhere (C* p95 < 4).
 - `sharpness`: log10 of (variance of the Laplacian / variance of the grey values) of the face box,
   resampled to 128 px high so that big and small faces compare; dividing by the face's own
-  contrast keeps exposure and skin tone out of it.
+  contrast keeps exposure and skin tone out of it. When no face was found, of the region where
+  a headshot's face sits (`NO_FACE_REGION`): a photo too soft for a face to be found is then a
+  sharpness finding, not only "no face".
 - `blockiness`: JPEG 8x8 grid strength (>1 = visible block edges); None when the working copy was
   rescaled (the grid is then gone) or the file is not a JPEG.
 - `short_side_px`, `long_side_px`: original size; `aspect_ratio`: width / height;
@@ -50,6 +52,12 @@ from .colour import _RGB2XYZ, lab_to_hex, srgb_to_linear
 from .decode import Decoded
 
 SHARP_FACE_PX = 128  # face height the sharpness measure resamples to
+# Where a head-and-shoulders portrait's face sits (x, y, w, h fractions of the frame): the
+# sharpness of a photo in which no face was found is measured there.
+NO_FACE_REGION = (0.3, 0.12, 0.4, 0.45)
+# ... unless the region is nearly plain (grey-level standard deviation under this): a backdrop,
+# where a photo on its side or a profile leaves the centre empty, is neither sharp nor soft.
+NO_FACE_MIN_SD = 10.0
 # sRGB -> linear for every 8-bit code: a table lookup instead of a power per pixel
 _LINEAR_LUT = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
 
@@ -96,6 +104,27 @@ def _blockiness(grey: np.ndarray) -> float | None:
     inside = (dx[:, ~border_c].mean() + dy[~border_r, :].mean()) / 2
     across = (dx[:, border_c].mean() + dy[border_r, :].mean()) / 2
     return float(across / max(inside, 1e-3))
+
+
+def _sharpness(pixels: np.ndarray, box: tuple[float, float, float, float], min_sd: float = 0.0) -> float | None:
+    """log10(var(Laplacian) / var(grey)) of `box` (x, y, w, h fractions) resampled to
+    SHARP_FACE_PX high: detail relative to the region's own contrast, so that exposure and skin
+    tone do not pass for sharpness. None when the region's grey-level standard deviation is under
+    `min_sd`: a plain wall has no edges to be sharp or soft."""
+    H, W = pixels.shape[:2]
+    fx, fy, fw, fh = box
+    X0, X1 = max(0, int(fx * W)), min(W, int(np.ceil((fx + fw) * W)))
+    Y0, Y1 = max(0, int(fy * H)), min(H, int(np.ceil((fy + fh) * H)))
+    if X1 - X0 < 2 or Y1 - Y0 < 2:
+        return None
+    grey = cv2.cvtColor(pixels[Y0:Y1, X0:X1], cv2.COLOR_RGB2GRAY)
+    k = SHARP_FACE_PX / grey.shape[0]
+    grey = cv2.resize(grey, (max(8, round(grey.shape[1] * k)), SHARP_FACE_PX),
+                      interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC).astype(np.float32)
+    if grey.std() < min_sd:
+        return None
+    lap = cv2.Laplacian(grey, cv2.CV_32F, ksize=3)
+    return _r(np.log10((lap.var() + 1e-3) / (grey.var() + 1.0)), 3)
 
 
 def extract(d: Decoded) -> dict[str, Any]:
@@ -154,6 +183,8 @@ def extract(d: Decoded) -> dict[str, Any]:
                  "light_balance", "light_ratio", "face_a", "face_b", "skin_chroma", "sharpness")
     if geo.box is None:
         out.update({k: None for k in face_keys})
+        # a photo too soft for a face to be found is still measured, where a headshot's face sits
+        out["sharpness"] = _sharpness(d.pixels, NO_FACE_REGION, NO_FACE_MIN_SD)
     else:
         fx, fy, fw, fh = geo.box
         # skin region: forehead to mouth, inside the cheeks
@@ -175,14 +206,6 @@ def extract(d: Decoded) -> dict[str, Any]:
             p = hist[hist > 0] / hist.sum()
             half = fY.shape[1] // 2
             left, right = float(fY[:, :half].mean()), float(fY[:, half:].mean())
-            # sharpness: the whole face box at a fixed height
-            FX0, FX1 = max(0, int(fx * W)), min(W, int(np.ceil((fx + fw) * W)))
-            FY0, FY1 = max(0, int(fy * H)), min(H, int(np.ceil((fy + fh) * H)))
-            fgrey = cv2.cvtColor(full[FY0:FY1, FX0:FX1], cv2.COLOR_RGB2GRAY)
-            k = SHARP_FACE_PX / max(fgrey.shape[0], 1)
-            interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
-            fgrey = cv2.resize(fgrey, (max(8, round(fgrey.shape[1] * k)), SHARP_FACE_PX), interpolation=interp)
-            lap = cv2.Laplacian(fgrey.astype(np.float32), cv2.CV_32F, ksize=3)
             out.update({
                 "face_L": _r(flab[..., 0].mean(), 2),
                 "face_luma": _r(fY.mean(), 4),
@@ -194,9 +217,7 @@ def extract(d: Decoded) -> dict[str, Any]:
                 "face_a": _r(flab[..., 1].mean(), 2),
                 "face_b": _r(flab[..., 2].mean(), 2),
                 "skin_chroma": _r(np.hypot(flab[..., 1], flab[..., 2]).mean(), 2),
-                # detail relative to the face's own contrast, so that exposure and skin tone
-                # do not pass for sharpness
-                "sharpness": _r(np.log10((lap.var() + 1e-3) / (fgrey.astype(np.float32).var() + 1.0)), 3),
+                "sharpness": _sharpness(full, geo.box),
             })
 
     if d.format == "JPEG" and (W, H) == (ow, oh):
