@@ -34,7 +34,7 @@ BLUE = (70, 105, 160)
 NEED_COLOURED_BACKDROP = ("desaturate",)
 COLOURED_KINDS = ("greyscale", "colour_cast", "desaturate", "backdrop")
 # The rule each kind must raise (family -> rule, plus the categorical ones).
-EXPECTED_CODE = {k: FAMILY_CODE[f] for k, f in EXPECTED_FAMILY.items()} | {"crown_cut": "CON014"}
+EXPECTED_CODE = {k: FAMILY_CODE[f] for k, f in EXPECTED_FAMILY.items()} | {"crown_cut": "CON014", "chin_cut": "CON014"}
 
 
 def _features(images: dict[str, object], root: Path) -> pd.DataFrame:

@@ -334,3 +334,24 @@ def test_a_soft_portrait_is_found_from_its_weak_detection(seed, blur):
     r = measure(img)
     assert r["face_found"] and r["face_count"] == 1, r
     assert 0.4 < r["face_center_x"] < 0.6 and 0.3 < r["eye_line"] < 0.5, r
+
+
+def test_a_cut_chin_is_placed_from_the_face_proportions(portraits):
+    """The frame ends between the mouth and the chin: the landmark model rests the chin on the
+    bottom edge, and the chin is then placed from the eye, nose and mouth positions, below the
+    frame by about what was cut. Uncut portraits keep the landmark chin inside the frame."""
+    for img in portraits[:4]:
+        r = measure(img)
+        assert r["chin_y"] < 1
+        H = img.height
+        chin, eye = r["chin_y"] * H, r["eye_line"] * H
+        bottom = int(chin - 0.12 * (chin - eye))
+        true_cut = (chin - bottom) / (r["head_height"] * H)
+        cut_img = img.crop((0, 0, img.width, bottom))
+        c = measure(cut_img)
+        assert c["face_found"], c
+        est = (c["chin_y"] - 1) / c["head_height"]
+        f = face.detect(decoded(cut_img)).face
+        on_edge = (f.points[8, 1] - bottom) / (c["head_height"] * bottom)
+        assert est == pytest.approx(true_cut, abs=0.04), (est, true_cut)
+        assert est > on_edge + 0.02  # the landmark alone would call it (nearly) uncut

@@ -10,8 +10,9 @@ Columns (fractions are of the full frame's width / height; None when no face was
 - `head_size`: face-box height / frame height (brows to chin).
 - `head_height`: estimated crown to chin / frame height (the whole head, hair not counted).
 - `crown_y`, `chin_y`: estimated crown and chin from the top of the frame; `crown_y` < 0 means
-  the top of the head is cut off, `chin_y` > 1 the chin (the landmark model places points
-  outside the frame from what it sees of the face).
+  the top of the head is cut off, `chin_y` > 1 the chin. When the chin landmark rests on the
+  bottom edge (the landmark model stops a cut jaw there), the chin is placed from the face's
+  own proportions (`landmarks.chin_point`).
 - `eye_chin`: eye midpoint to chin / frame height (OFIQ's head size; ideal about 0.45).
 - `eye_line`: eye midpoint from the top; `face_center_x`: face-box centre, 0.5 = centred.
 - `eye_left_x/y`, `eye_right_x/y`: centres of the eyes on the picture's left and right.
@@ -106,7 +107,7 @@ def extract(d: Decoded) -> dict[str, Any]:
     el, er = f.eyes
     eye_dist_px = float(np.linalg.norm(er - el))
     mid_x, mid_y = (lx + rx) / 2, (ly + ry) / 2
-    crown, chin = landmarks.crown_and_chin(pts)
+    crown, chin = landmarks.crown_and_chin(pts, H)
     orig_scale = d.original_size[0] / W if W else 1.0
     eye_w = max(eye_dist_px / W, 1e-6)  # inter-eye distance as a fraction of width
     yaw, pitch, roll = landmarks.head_pose(pts, W, H)

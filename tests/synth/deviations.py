@@ -18,9 +18,11 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 PIXEL_KINDS = ("greyscale", "colour_cast", "blur", "low_resolution", "overexpose", "underexpose",
                "tight_crop", "crown_cut", "loose_crop", "rotate", "rotate90", "desaturate")
 SPEC_KINDS = ("backdrop", "eyes_closed", "mouth_open")
+# Made from the spec's geometry and then cropped (where the chin is must be known).
+GEOMETRY_KINDS = ("chin_cut",)
 # The harness gives the i-th kind the i-th extra person of a shoot: kinds added later go last, so
 # the older kinds keep their people (and their figures stay comparable).
-KINDS = PIXEL_KINDS[:-1] + SPEC_KINDS + PIXEL_KINDS[-1:]
+KINDS = PIXEL_KINDS[:-1] + SPEC_KINDS + PIXEL_KINDS[-1:] + GEOMETRY_KINDS
 # The tilt of the "rotate" deviation. The rendered people tilt their heads by up to about +-8
 # degrees (robust spread ~4.5), so a tilt must exceed 3.5 x that to stand out: 20 degrees is a
 # clearly crooked photo; docs/consistency.md also gives the figure for 12 degrees.
@@ -34,6 +36,7 @@ EXPECTED_FAMILY = {
     "low_resolution": "resolution", "overexpose": "exposure", "underexpose": "exposure",
     "tight_crop": "framing", "crown_cut": "framing", "loose_crop": "framing", "rotate": "framing",
     "rotate90": "shape", "backdrop": "backdrop", "eyes_closed": "eyes", "mouth_open": "expression",
+    "chin_cut": "framing",
 }
 
 # A backdrop clearly unlike a neutral grey studio backdrop (a warm beige office wall) and, for
@@ -121,10 +124,23 @@ def deviate_spec(spec, kind: str):
     return replace(spec, backdrop=_OTHER_BACKDROPS[1] if warm else _OTHER_BACKDROPS[0])
 
 
+def cut_chin(img: Image.Image, chin: float) -> Image.Image:
+    """The frame ends a little above the chin at `chin` px, between the mouth and the chin (2%
+    of the frame's height above it: about 7% of a house head's height), cropped to the frame's
+    aspect ratio around its centre and enlarged back to its size, as a re-crop would."""
+    W, H = img.size
+    bottom = chin - 0.02 * H
+    w = bottom * W / H
+    left = (W - w) / 2
+    return img.crop((int(left), 0, int(left + w), int(bottom))).resize((W, H), Image.Resampling.LANCZOS)
+
+
 def make_deviant(spec, kind: str) -> Image.Image:
     """Render `spec` with the deviation `kind`, whichever way that kind is made."""
-    from .portrait import render_portrait
+    from .portrait import chin_y, render_portrait
 
+    if kind == "chin_cut":
+        return cut_chin(render_portrait(spec), chin_y(spec))
     if kind in SPEC_KINDS:
         return render_portrait(deviate_spec(spec, kind))
     return apply_deviation(render_portrait(spec), kind)

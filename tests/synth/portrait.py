@@ -239,6 +239,14 @@ def _person(seed: int, skin) -> _Person:
     )
 
 
+def chin_y(spec: PortraitSpec) -> float:
+    """Where `render_portrait(spec)` puts the chin, in pixels from the top (the face's height
+    with the sitting's jitter, from the same seed)."""
+    p = _person(spec.seed, spec.skin)
+    F = float(spec.head_scale) * spec.height * float(p.pose[2])
+    return (spec.head_center[1] + float(p.pose[1])) * spec.height + F / 2
+
+
 def render_portrait(spec: PortraitSpec) -> Image.Image:
     """Render `spec` as an RGB head-and-shoulders portrait (deterministic for a given spec)."""
     W, H = int(spec.width), int(spec.height)
