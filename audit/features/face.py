@@ -28,7 +28,8 @@ Columns (fractions are of the full frame's width / height; None when no face was
 - `mouth_width`: mouth corner to corner, in inter-eye distances (wider when smiling).
   The three mouth measures are None when the mouth landmarks do not describe a mouth
   (`landmarks.mouth_fits`: inner lips crossed or outside the outer ones).
-- `face_score`: the detector's score of the main face (higher = clearer face).
+- `face_score`: the detector's score of the main face (higher = clearer face; for a face found
+  only by a weak detection, the better of its score and the second look's).
 - `eyes_found`: the eye positions come from landmarks (True whenever a face was found).
 """
 
