@@ -91,7 +91,7 @@ class AuditResult:
     def ai_status_by_person(self) -> dict[str, str]:
         """employee_id -> source status of the person's readable photo (ai_evidence.source_status)."""
         suspect = self.policy["ai"]["suspect_score"]
-        photos = {r["file"]: r for r in self.photos.to_dict("records")} if "file" in self.photos else {}
+        photos = {r["file"]: r for r in self.photo_records()} if "file" in self.photos else {}
         out = {}
         for p in self.staff.itertuples(index=False):
             rec = photos.get(p.file) if p.file else None

@@ -157,7 +157,8 @@ def duplicates(ctx: CheckContext) -> None:
             owners[file].append(eid)
     files = list(photos["file"])
     same_c, near_c, best_frame, best_face = _matches(photos, p)
-    records = photos.to_dict("records")
+    by_file = ctx.photo_by_file()  # the rows as dicts, made once for all checks
+    records = [by_file[f] for f in files]
 
     def people_of(nodes: np.ndarray) -> list[str]:
         return list(dict.fromkeys(eid for i in nodes for eid in owners[files[i]]))
