@@ -57,7 +57,7 @@ def test_split_document_gives_whole_documents():
 def test_two_parts_print_the_same_pages_and_numbers_as_one():
     html = document(7, 9)
     alone = page_texts(html_to_pdf(html))
-    with PdfPrinter(None, parts=2) as printer:
+    with PdfPrinter(None) as printer:
         pdf = printer.pdf(html)
     parts = page_texts(pdf)
     assert len(parts) == len(alone) >= 5
@@ -73,7 +73,7 @@ def test_two_parts_print_the_same_pages_and_numbers_as_one():
 
 def test_a_document_without_a_cut_is_printed_whole():
     html = document(3, 3, cut=False)
-    with PdfPrinter(None, parts=2) as printer:
+    with PdfPrinter(None) as printer:
         pdf = printer.pdf(html)
     assert page_texts(pdf) == page_texts(html_to_pdf(html))
 
@@ -91,10 +91,10 @@ def test_an_error_in_a_part_is_raised_in_the_parent(monkeypatch):
         return real(html, root_dir, **options)
 
     monkeypatch.setattr(pdf_print, "html_to_pdf", failing)
-    with PdfPrinter(None, parts=2) as printer:
+    with PdfPrinter(None) as printer:
         with pytest.raises(ReportError, match="cannot print the second part"):
             printer.pdf(document(2, 2))
-    assert not printer.procs  # the part processes are stopped
+    assert printer.proc is None  # the printer is stopped
 
 
 def test_join_keeps_page_order_and_the_first_documents_title():
@@ -122,3 +122,15 @@ def test_report_pdf_in_two_parts_numbers_pages_across_the_cut(tmp_path):
     start = next(k for k, t in enumerate(texts) if "Findings by person" in t)
     assert texts[start].lstrip().startswith("Findings by person")
     assert all("Headshot portfolio audit" in t for t in texts)
+
+
+def test_a_weasyprint_without_the_margin_step_prints_the_document_whole(monkeypatch):
+    """Another WeasyPrint whose layout has no make_margin_boxes to hook: the printer prints the
+    whole document in one process, numbered as usual."""
+    import weasyprint.layout
+
+    monkeypatch.delattr(weasyprint.layout, "make_margin_boxes")
+    monkeypatch.setattr("audit.report.pdf_print.html_to_pdf", lambda html, root_dir=None, **o: html.encode())
+    html = document(3, 3)
+    with PdfPrinter(None) as printer:
+        assert printer.pdf(html) == html.encode()  # the whole document, uncut, in one print

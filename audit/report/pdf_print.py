@@ -1,25 +1,26 @@
 """Print one report PDF on two processes at once.
 
 Why: laying out and writing the 300-staff PDF took about 6.5 s of one core, the longest wait of
-a warm run, while the other core sat idle (the photo workers are done by then). The report's
-PDF starts a new page before "Findings by person" anyway, so it is cut there (the template marks
-the place with `PART_MARK`) into two whole documents that WeasyPrint lays out side by side.
+a warm run, while the other core sat idle (the photo workers are done by then). With the
+policy's `[report] pdf_in_two_parts`, the report's PDF starts a new page before "Findings by
+person", and it is cut there (the template marks the place with `PART_MARK`) into two whole
+documents that WeasyPrint lays out side by side.
 
-Page numbers run across the parts: each part lays out its pages, tells the parent how many it
+Page numbers run across the parts: each part lays out its pages, tells the printer how many it
 has, and draws its footers only once it knows where it starts and how many pages the whole
 report has (WeasyPrint draws the page-margin boxes after pagination; `_numbered` shifts the
 page counters it hands them). The parts' PDFs are then joined (pypdf), bookmarks included.
 
-A printer is started before the report context is built, so the processes import WeasyPrint
-while the parent gathers the data. Anything the parts cannot do (an older WeasyPrint without
-that step, a part process that died) falls back to printing the whole document in the parent.
+The printer process is forked before the report context is built and imports WeasyPrint
+meanwhile; it forks the part processes when the document comes, so WeasyPrint is imported once.
+A WeasyPrint without that margin-box step prints the document whole, and a printer that died
+is replaced by printing in the parent.
 """
 
 from __future__ import annotations
 
 import io
 import multiprocessing
-import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,20 @@ class _Unsupported(Exception):
     """This WeasyPrint has no page-margin step to hook: print the whole document in one go."""
 
 
+def _numbered_supported() -> None:
+    import weasyprint.layout as layout
+
+    if not callable(getattr(layout, "make_margin_boxes", None)):
+        raise _Unsupported("weasyprint.layout.make_margin_boxes is missing")
+
+
 def _numbered(conn: Connection) -> None:
     """Make WeasyPrint's margin boxes (the footers) number the pages as part of a larger
     document: at the first page, report this part's page count and wait for (offset, total)."""
     import weasyprint.layout as layout
 
-    original = getattr(layout, "make_margin_boxes", None)
-    if original is None:
-        raise _Unsupported("weasyprint.layout.make_margin_boxes is missing")
+    _numbered_supported()
+    original = layout.make_margin_boxes
     agreed: dict[str, int] = {}
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
@@ -68,26 +75,90 @@ def _numbered(conn: Connection) -> None:
     layout.make_margin_boxes = make_margin_boxes
 
 
-def _part(conn: Connection, root_dir: Path | None, options: dict[str, Any]) -> None:
-    """A part process: import WeasyPrint now, then print the one part it is sent (None: stop)."""
+def _part(conn: Connection, html: str, root_dir: Path | None, options: dict[str, Any]) -> None:
+    """A part process (forked by the printer, WeasyPrint already imported): print one part."""
     try:
-        try:
-            _numbered(conn)
-        except _Unsupported as exc:
-            conn.recv()
-            conn.send(("unsupported", str(exc)))
-            return
-        html = conn.recv()
-        if html is None:
-            return
+        _numbered(conn)
         conn.send(("pdf", html_to_pdf(html, root_dir, **options)))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return
-    except Exception as exc:  # sent to the parent, which raises it there
-        try:
-            conn.send(("error", exc if isinstance(exc, ReportError) else ReportError(f"printing the PDF: {exc}")))
-        except Exception:
-            pass
+    except Exception as exc:  # sent up, and raised in the parent
+        _send_error(conn, exc)
+
+
+def _send_error(conn: Connection, exc: Exception) -> None:
+    try:
+        conn.send(("error", exc if isinstance(exc, ReportError) else ReportError(f"printing the PDF: {exc}")))
+    except Exception:
+        pass
+
+
+def _receive(conn: Connection, wanted: str) -> Any:
+    kind, value = conn.recv()
+    if kind == "error":
+        raise value
+    if kind != wanted:
+        raise ReportError(f"printing the PDF: expected {wanted}, got {kind}")
+    return value
+
+
+def print_parts(html: str, root_dir: Path | None, options: dict[str, Any]) -> bytes:
+    """The PDF of `html`, each of its marked parts printed by a process of its own (forked from
+    this one, so WeasyPrint is imported once), numbered as one document and joined."""
+    parts = split_document(html)
+    try:
+        _numbered_supported()
+    except _Unsupported:
+        parts = [html]
+    if len(parts) == 1:
+        return html_to_pdf(html, root_dir, **options)
+    ctx = multiprocessing.get_context("fork")
+    conns, procs = [], []
+    try:
+        for part in parts:
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_part, args=(theirs, part, root_dir, options), daemon=True)
+            proc.start()
+            theirs.close()
+            conns.append(ours)
+            procs.append(proc)
+        counts = [_receive(conn, "pages") for conn in conns]
+        total = sum(counts)
+        for k, conn in enumerate(conns):
+            conn.send((sum(counts[:k]), total))
+        return join_pdfs([_receive(conn, "pdf") for conn in conns])
+    except (EOFError, ConnectionError):
+        pass  # a part process died (killed?): print the document whole instead, below
+    finally:
+        _stop(conns, procs)
+    return html_to_pdf(html, root_dir, **options)
+
+
+def _stop(conns: list[Connection], procs: list[Any]) -> None:
+    for conn in conns:
+        conn.close()  # a process still waiting on its pipe ends
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+
+
+def _printer(conn: Connection, root_dir: Path | None, options: dict[str, Any]) -> None:
+    """The printer process: import WeasyPrint now (while the parent builds the report), then
+    print the one document it is sent (None: stop)."""
+    try:
+        import pypdf  # noqa: F401 (imported once here, while the parent is busy, and
+        import weasyprint  # noqa: F401 inherited by the part processes)
+
+        html = conn.recv()
+        if html is None:
+            return
+        conn.send(("pdf", print_parts(html, root_dir, options)))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return
+    except Exception as exc:
+        _send_error(conn, exc)
 
 
 def join_pdfs(pdfs: list[bytes]) -> bytes:
@@ -107,23 +178,19 @@ def join_pdfs(pdfs: list[bytes]) -> bytes:
 
 
 class PdfPrinter:
-    """`parts` processes that each print one part of a report PDF; start it early, call
-    `pdf(html)` once, always `close()` (a with-block does)."""
+    """A process that prints one report PDF, its marked parts side by side (see `print_parts`).
+    Start it early: it imports WeasyPrint meanwhile. Call `pdf(html)` once (or `send(html)`, other
+    work, then `pdf()`); always `close()` (a with-block does). Linux only (it forks); elsewhere the caller prints in-process."""
 
-    def __init__(self, root_dir: Path | None, parts: int = 2, **options: Any) -> None:
+    def __init__(self, root_dir: Path | None, **options: Any) -> None:
         self.root_dir, self.options = root_dir, options
-        # fork on Linux, as the photo workers: quick, and no re-import of the caller's main
-        # module (which spawn would run again in every part process)
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.conns: list[Connection] = []
-        self.procs: list[Any] = []
-        for _ in range(parts):
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_part, args=(theirs, root_dir, options), daemon=True)
-            proc.start()
-            theirs.close()
-            self.conns.append(ours)
-            self.procs.append(proc)
+        self.html = ""
+        ctx = multiprocessing.get_context("fork")
+        self.conn, theirs = ctx.Pipe()
+        # not a daemon: it forks the part processes itself
+        self.proc: Any = ctx.Process(target=_printer, args=(theirs, root_dir, options))
+        self.proc.start()
+        theirs.close()
 
     def __enter__(self) -> "PdfPrinter":
         return self
@@ -131,50 +198,31 @@ class PdfPrinter:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def pdf(self, html: str) -> bytes:
-        """The PDF of `html`, its marked parts printed side by side."""
-        parts = split_document(html)
-        if len(parts) != len(self.conns):
-            return self._alone(html)
+    def send(self, html: str) -> None:
+        """Start printing `html` (its parts side by side when it has any); `pdf()` returns it."""
+        self.html = html
         try:
-            for conn, part in zip(self.conns, parts):
-                conn.send(part)
-            counts = [self._receive(conn, "pages") for conn in self.conns]
-            if None in counts:
-                return self._alone(html)
-            total = sum(counts)
-            for k, conn in enumerate(self.conns):
-                conn.send((sum(counts[:k]), total))
-            pdfs = [self._receive(conn, "pdf") for conn in self.conns]
-        except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-            return self._alone(html)  # a part process died: print it here instead
-        return join_pdfs(pdfs)
+            self.conn.send(html)
+        except (OSError, ValueError):
+            pass  # the printer died: pdf() prints it here
 
-    def _receive(self, conn: Connection, wanted: str) -> Any:
-        kind, value = conn.recv()
-        if kind == "error":
-            raise value
-        if kind == "unsupported":
-            return None
-        if kind != wanted:
-            raise ReportError(f"printing the PDF: expected {wanted}, got {kind}")
-        return value
-
-    def _alone(self, html: str) -> bytes:
-        self.close()
-        return html_to_pdf(html, self.root_dir, **self.options)
+    def pdf(self, html: str | None = None) -> bytes:
+        """The PDF of `html`, or of the document given to `send()`."""
+        if html is not None:
+            self.send(html)
+        try:
+            return _receive(self.conn, "pdf")
+        except (EOFError, ConnectionError):  # the printer died (killed?): print it here instead
+            self.close()
+            return html_to_pdf(self.html, self.root_dir, **self.options)
 
     def close(self) -> None:
-        """Stop the part processes (they end by themselves once their part is printed)."""
-        for conn in self.conns:
-            try:
-                conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
-            conn.close()
-        for proc in self.procs:
-            proc.join(timeout=2)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
-        self.conns, self.procs = [], []
+        """Stop the printer (it ends by itself once it has printed)."""
+        if self.proc is None:
+            return
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        _stop([self.conn], [self.proc])
+        self.proc = None

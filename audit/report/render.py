@@ -19,6 +19,7 @@ import base64
 import io
 import mimetypes
 import re
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -430,10 +431,10 @@ PDF_OPTIONS = {"optimize_images": True, "jpeg_quality": 70, "dpi": 150}
 
 def render_pdf(html: str, out_dir: Path, printer: Any = None) -> bytes:
     """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
-    once each and compressed, so the file stays small. `printer`: a started
-    `pdf_print.PdfPrinter` (see `pdf_printer`), which prints the parts side by side."""
+    once each and compressed, so the file stays small. `printer`: a `pdf_printer` that was
+    sent this HTML, printing it in two parts at once; None prints it here."""
     if printer is not None:
-        return printer.pdf(html)
+        return printer.pdf()
     return html_to_pdf(html, out_dir, **PDF_OPTIONS)
 
 
@@ -442,8 +443,9 @@ def pdf_printer(result: AuditResult, out_dir: Path) -> Any:
     `[report] pdf_in_two_parts` asks for it and the run's --jobs allows two; None otherwise.
     Start it before building the context, so its processes import WeasyPrint meanwhile; close
     it when done (it is a context manager)."""
-    if result.config.jobs < 2 or not result.policy["report"].get("pdf_in_two_parts", True):
+    if (result.config.jobs < 2 or not result.policy["report"].get("pdf_in_two_parts", True)
+            or not sys.platform.startswith("linux")):  # it forks; elsewhere the PDF is printed here
         return None
     from .pdf_print import PdfPrinter
 
-    return PdfPrinter(out_dir, parts=2, **PDF_OPTIONS)
+    return PdfPrinter(out_dir, **PDF_OPTIONS)

@@ -91,13 +91,15 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
         printer = pdf_printer(result, out_dir) if "pdf" in formats else None
         with printer or nullcontext():
             context = build_context(shown, history, options, full="html" in formats)
+            pdf_html = render_html(shown, options=options, medium="pdf", context=context) if "pdf" in formats else ""
+            if printer:
+                printer.send(pdf_html)  # printed in its processes while report.html is written
             if "html" in formats:
                 part("html")
                 put("report.html", render_html(shown, options=options, medium="html", context=context))
             if "pdf" in formats:
                 part("pdf")
-                html = render_html(shown, options=options, medium="pdf", context=context)
-                put("report.pdf", render_pdf(html, out_dir, printer))
+                put("report.pdf", render_pdf(pdf_html, out_dir, printer))
     if split_by:
         part("split")
         base = Path(f"by-{folder_name(split_by)}")
