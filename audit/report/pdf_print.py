@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ..errors import ReportError
 from .templating import html_to_pdf
 
 PART_MARK = "<!-- pdf-part -->"
+PDF_OPTIONS = {"optimize_images": True, "jpeg_quality": 70, "dpi": 150}  # images embedded once, compressed
 
 
 def split_document(html: str) -> list[str]:
@@ -226,3 +228,13 @@ class PdfPrinter:
             pass
         _stop([self.conn], [self.proc])
         self.proc = None
+
+
+def pdf_printer(report_policy: dict[str, Any], jobs: int, out_dir: Path) -> PdfPrinter | None:
+    """A started printer for the report PDF when the policy's `[report] pdf_in_two_parts` asks
+    for it and the run's --jobs allows two processes; None otherwise (the PDF is then printed
+    in the calling process). Start it early (the command line does, before the audit, when
+    the process is still small to fork), and close it (it is a context manager)."""
+    if jobs < 2 or not report_policy.get("pdf_in_two_parts", True) or not sys.platform.startswith("linux"):
+        return None  # it forks: elsewhere the PDF is printed in-process
+    return PdfPrinter(out_dir, **PDF_OPTIONS)

@@ -19,7 +19,6 @@ import base64
 import io
 import mimetypes
 import re
-import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from ..recommend import ACTION_LABELS, ACTIONS, priority_sorted
 from .budget_plan import budget_options, plan_budget
 from .options import ReportOptions, check_accent
 from .summary_text import executive_summary, role_context, since_last
+from .pdf_print import PDF_OPTIONS
 from .templating import html_to_pdf, make_environment
 
 LOGO_MAX_BYTES = 2_000_000
@@ -426,9 +426,6 @@ def render_index(result: AuditResult, column: str, groups: list[dict[str, Any]],
         as_of=result.config.as_of.isoformat(), column=column, groups=groups, currency=result.budget["currency"])
 
 
-PDF_OPTIONS = {"optimize_images": True, "jpeg_quality": 70, "dpi": 150}
-
-
 def render_pdf(html: str, out_dir: Path, printer: Any = None) -> bytes:
     """PDF bytes of the report HTML (which carries its own stylesheet). Images are embedded
     once each and compressed, so the file stays small. `printer`: a `pdf_printer` that was
@@ -436,16 +433,3 @@ def render_pdf(html: str, out_dir: Path, printer: Any = None) -> bytes:
     if printer is not None:
         return printer.pdf()
     return html_to_pdf(html, out_dir, **PDF_OPTIONS)
-
-
-def pdf_printer(result: AuditResult, out_dir: Path) -> Any:
-    """Start the processes that will print the report PDF in two parts at once, when the policy's
-    `[report] pdf_in_two_parts` asks for it and the run's --jobs allows two; None otherwise.
-    Start it before building the context, so its processes import WeasyPrint meanwhile; close
-    it when done (it is a context manager)."""
-    if (result.config.jobs < 2 or not result.policy["report"].get("pdf_in_two_parts", True)
-            or not sys.platform.startswith("linux")):  # it forks; elsewhere the PDF is printed here
-        return None
-    from .pdf_print import PdfPrinter
-
-    return PdfPrinter(out_dir, **PDF_OPTIONS)

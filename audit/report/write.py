@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
@@ -16,6 +17,9 @@ from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
 from .options import ReportOptions
 from .split import folder_name, group_results, group_row, resolve_column, staff_columns
+
+if TYPE_CHECKING:
+    from .pdf_print import PdfPrinter
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
@@ -43,14 +47,16 @@ def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
 def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
                   template_dir: Path | None = None, previous: list[Snapshot] | None = None,
                   options: ReportOptions | None = None, pseudonym_key: bytes | None = None,
-                  on_part: Callable[[str], None] | None = None, split_by: str | None = None) -> list[Path]:
+                  on_part: Callable[[str], None] | None = None, split_by: str | None = None,
+                  printer: PdfPrinter | None = None) -> list[Path]:
     """Write `formats` into `out_dir`; return the paths written. Each file is replaced only
     once its new version is complete, so an interrupted run leaves the previous report.
     `previous`: earlier audits (audit.history.load_history) to compare with. `on_part(name)`
     is called as each part begins: "json", "csv", "report" (thumbnails, charts), "html", "pdf",
     "split". `split_by`: a staff column; each of its values also gets
     `by-<column>/<value>/report.html` (and .pdf when pdf is among `formats`) with only that
-    group's people."""
+    group's people. `printer`: a started `pdf_print.PdfPrinter` for report.pdf (the caller
+    closes it); without one, one is started here when the policy and --jobs allow."""
     part = on_part or (lambda name: None)
     options = options or ReportOptions(template_dir=template_dir)
     if template_dir and not options.template_dir:
@@ -85,21 +91,24 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
     if "html" in formats or "pdf" in formats or split_by:
         # the renderer (Jinja2, WeasyPrint, charts) only when a report is drawn: a json,csv
         # run, such as a warm re-run in a script, never pays for its imports
-        from .render import build_context, pdf_printer, render_html, render_index, render_pdf
+        from .pdf_print import pdf_printer
+        from .render import build_context, render_html, render_index, render_pdf
     if "html" in formats or "pdf" in formats:
         part("report")
-        printer = pdf_printer(result, out_dir) if "pdf" in formats else None
-        with printer or nullcontext():
+        own = printer is None and "pdf" in formats
+        if own:
+            printer = pdf_printer(result.policy["report"], result.config.jobs, out_dir)
+        with printer if own and printer else nullcontext():
             context = build_context(shown, history, options, full="html" in formats)
             pdf_html = render_html(shown, options=options, medium="pdf", context=context) if "pdf" in formats else ""
-            if printer:
+            if printer and "pdf" in formats:
                 printer.send(pdf_html)  # printed in its processes while report.html is written
             if "html" in formats:
                 part("html")
                 put("report.html", render_html(shown, options=options, medium="html", context=context))
             if "pdf" in formats:
                 part("pdf")
-                put("report.pdf", render_pdf(pdf_html, out_dir, printer))
+                put("report.pdf", render_pdf(pdf_html, out_dir, printer if "pdf" in formats else None))
     if split_by:
         part("split")
         base = Path(f"by-{folder_name(split_by)}")
