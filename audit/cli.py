@@ -366,15 +366,15 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
 
         config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
     progress = _Progress(enabled=not quiet)
-    printer = None
-    if "pdf" in fmt and not to_stdout:
-        from .report.pdf_print import pdf_printer
-
-        # forked now, while this process is small and has no threads: it imports WeasyPrint
-        # during the audit, and forks the PDF's two part processes when the report is drawn
-        printer = pdf_printer(policy["report"], config.jobs, out_dir)
-    client = _connect(scheduler) if scheduler else None
+    printer = client = None
     try:
+        if "pdf" in fmt and not to_stdout:
+            from .report.pdf_print import pdf_printer
+
+            # forked now, while this process is small and has no threads: it imports WeasyPrint
+            # during the audit, and forks the PDF's two part processes when the report is drawn
+            printer = pdf_printer(policy["report"], config.jobs, out_dir)
+        client = _connect(scheduler) if scheduler else None
         if client is not None:
             config.executor = client.get_executor()
         split = {"by": split_by}

@@ -134,3 +134,14 @@ def test_a_weasyprint_without_the_margin_step_prints_the_document_whole(monkeypa
     html = document(3, 3)
     with PdfPrinter(None) as printer:
         assert printer.pdf(html) == html.encode()  # the whole document, uncut, in one print
+
+
+def test_a_printer_left_open_does_not_hang_the_exit(tmp_path):
+    """A program that starts a printer and exits without closing it ends at once (the printer
+    is not a daemon: multiprocessing would wait for it at exit)."""
+    import subprocess
+    import sys
+
+    code = "from audit.report.pdf_print import PdfPrinter\np = PdfPrinter(None)\nprint('started')\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "started" in done.stdout

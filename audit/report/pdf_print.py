@@ -19,6 +19,7 @@ is replaced by printing in the parent.
 
 from __future__ import annotations
 
+import atexit
 import io
 import multiprocessing
 import sys
@@ -193,6 +194,9 @@ class PdfPrinter:
         self.proc: Any = ctx.Process(target=_printer, args=(theirs, root_dir, options))
         self.proc.start()
         theirs.close()
+        # a caller that exits without close() must not hang in multiprocessing's exit-time join
+        # of this (non-daemon) process; this runs before it
+        atexit.register(self.close)
 
     def __enter__(self) -> "PdfPrinter":
         return self
@@ -228,6 +232,7 @@ class PdfPrinter:
             pass
         _stop([self.conn], [self.proc])
         self.proc = None
+        atexit.unregister(self.close)
 
 
 def pdf_printer(report_policy: dict[str, Any], jobs: int, out_dir: Path) -> PdfPrinter | None:
