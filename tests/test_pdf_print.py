@@ -145,3 +145,30 @@ def test_a_printer_left_open_does_not_hang_the_exit(tmp_path):
     code = "from audit.report.pdf_print import PdfPrinter\np = PdfPrinter(None)\nprint('started')\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and "started" in done.stdout
+
+
+def test_a_printer_whose_program_is_killed_ends():
+    """The program is killed (no exit handlers run): its printer sees the pipe close and ends,
+    instead of waiting for a document for ever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import time\nfrom audit.report.pdf_print import PdfPrinter\np = PdfPrinter(None)\n"
+            "print(p.proc.pid, flush=True)\ntime.sleep(60)\n")
+    prog = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    printer = int(prog.stdout.readline())
+    prog.send_signal(signal.SIGKILL)
+    prog.wait()
+    for _ in range(100):  # up to 20 s: the printer may still be importing WeasyPrint
+        try:
+            os.kill(printer, 0)
+        except ProcessLookupError:
+            return
+        if open(f"/proc/{printer}/stat").read().split(")")[1].split()[0] == "Z":
+            return  # ended, not yet reaped (its parent is gone)
+        time.sleep(0.2)
+    os.kill(printer, signal.SIGKILL)
+    raise AssertionError("the printer outlived its program")

@@ -78,9 +78,18 @@ def _numbered(conn: Connection) -> None:
     layout.make_margin_boxes = make_margin_boxes
 
 
-def _part(conn: Connection, html: str, root_dir: Path | None, options: dict[str, Any]) -> None:
+def _close_all(inherited: list[Connection]) -> None:
+    """Close the pipe ends a forked process inherited but does not use: while it holds the other
+    end of its own pipe, it would never see its parent die, and wait for ever."""
+    for c in inherited:
+        c.close()
+
+
+def _part(conn: Connection, html: str, root_dir: Path | None, options: dict[str, Any],
+          inherited: list[Connection]) -> None:
     """A part process (forked by the printer, WeasyPrint already imported): print one part."""
     try:
+        _close_all(inherited)
         _numbered(conn)
         conn.send(("pdf", html_to_pdf(html, root_dir, **options)))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
@@ -120,7 +129,8 @@ def print_parts(html: str, root_dir: Path | None, options: dict[str, Any]) -> by
     try:
         for part in parts:
             ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_part, args=(theirs, part, root_dir, options), daemon=True)
+            proc = ctx.Process(target=_part, args=(theirs, part, root_dir, options, [*conns, ours, *_UPWARD]),
+                               daemon=True)
             proc.start()
             theirs.close()
             conns.append(ours)
@@ -147,10 +157,15 @@ def _stop(conns: list[Connection], procs: list[Any]) -> None:
             proc.join()
 
 
-def _printer(conn: Connection, root_dir: Path | None, options: dict[str, Any]) -> None:
+_UPWARD: list[Connection] = []  # in the printer: its pipe to the parent (the parts close it)
+
+
+def _printer(conn: Connection, root_dir: Path | None, options: dict[str, Any], inherited: list[Connection]) -> None:
     """The printer process: import WeasyPrint now (while the parent builds the report), then
     print the one document it is sent (None: stop)."""
+    _UPWARD[:] = [conn]
     try:
+        _close_all(inherited)
         import pypdf  # noqa: F401 (imported once here, while the parent is busy, and
         import weasyprint  # noqa: F401 inherited by the part processes)
 
@@ -191,7 +206,7 @@ class PdfPrinter:
         ctx = multiprocessing.get_context("fork")
         self.conn, theirs = ctx.Pipe()
         # not a daemon: it forks the part processes itself
-        self.proc: Any = ctx.Process(target=_printer, args=(theirs, root_dir, options))
+        self.proc: Any = ctx.Process(target=_printer, args=(theirs, root_dir, options, [self.conn]))
         self.proc.start()
         theirs.close()
         # a caller that exits without close() must not hang in multiprocessing's exit-time join
