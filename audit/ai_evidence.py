@@ -6,8 +6,8 @@ score so that checks can refuse to make a high-severity finding on forensic evid
 
 A forensic score is only worth something on a photo the measures can read. The model learned
 over-smoothed texture as a sign of generation, and a blurred, upscaled or heavily compressed
-camera photo has it too; so when the face is too soft, the photo or face too small, or the file
-too compressed, the score is withheld: `ai_score` None, `ai_basis` "not_assessable", and the
+camera photo has it too; so when the face is too soft, the photo or face too small, the photo
+enlarged from a smaller picture, or the file too compressed, the score is withheld: `ai_score` None, `ai_basis` "not_assessable", and the
 reason in `ai_reasons`. No finding is built on such a photo; it is asked about instead (AI005)
 where the role makes its source matter. The limits are the policy's `[ai]` keys.
 
@@ -69,6 +69,11 @@ def not_assessable(row: dict[str, Any], ai: dict[str, Any]) -> list[str]:
     if sharp is not None and sharp < ai["min_face_sharpness"]:
         why.append(f"the face is too soft to judge (blurred, out of focus or enlarged; sharpness {sharp:.2f}, "
                    f"at least {ai['min_face_sharpness']} needed)")
+    cliff = _num(row.get("fx_spectral_cliff"))
+    if cliff is not None and cliff > ai["max_spectral_cliff"]:
+        why.append(f"the photo looks enlarged from a smaller picture (its fine detail stops at a sharp "
+                   f"cut-off, as an enlargement leaves: a fall of {cliff:.2f} decades of power; at most "
+                   f"{ai['max_spectral_cliff']} allowed)")
     quality = _num(row.get("fx_jpeg_quality"))
     if quality is not None and quality < ai["min_jpeg_quality"]:
         why.append(f"the file is too heavily compressed to judge (JPEG quality about {quality:.0f}; "

@@ -31,6 +31,11 @@ from PIL import Image, ImageFilter, ImageOps
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# A crop enlarged back to the frame's size, as a re-crop in a web tool does: the factors and
+# resampling filters of the enlarged copies.
+ENLARGE_FACTORS = (1.3, 1.6, 2.0)
+ENLARGE_FILTERS = {"lanczos": Image.Resampling.LANCZOS, "bicubic": Image.Resampling.BICUBIC}
+
 # (name, what it does). Blur radii scale with the photo so that the blur is visible at any size.
 VARIANTS = (
     ("original", "the real photo as it is"),
@@ -41,6 +46,9 @@ VARIANTS = (
     ("jpeg_q20", "re-encoded as JPEG at quality 20"),
     ("jpeg_q8", "re-encoded as JPEG at quality 8"),
     ("web_thumb", "downscaled to 240 px and re-encoded at quality 35"),
+) + tuple(
+    (f"enlarged_{k}_{f}", f"central 1/{k} of the frame enlarged back to its size ({f}), JPEG quality 90")
+    for k in ENLARGE_FACTORS for f in ENLARGE_FILTERS
 )
 
 
@@ -66,11 +74,17 @@ def degrade(img: Image.Image, variant: str) -> tuple[Image.Image, dict]:
         return img, {"quality": 8}
     if variant == "web_thumb":
         return (shrink(240) if short > 240 else img), {"quality": 35}
+    if variant.startswith("enlarged_"):
+        _, k, f = variant.split("_")
+        w, h = img.width / float(k), img.height / float(k)
+        left, top = (img.width - w) / 2, (img.height - h) / 2
+        return img.resize(img.size, ENLARGE_FILTERS[f], box=(left, top, left + w, top + h)), {"quality": 90}
     raise ValueError(variant)
 
 
-def build(data: Path, root: Path, limit: int | None) -> dict[str, tuple[str, str]]:
-    """Write the portfolio; return file -> (label, variant)."""
+def build(data: Path, root: Path, limit: int | None, only: set[str] | None = None) -> dict[str, tuple[str, str]]:
+    """Write the portfolio (only the variants in `only`, when given; the originals always);
+    return file -> (label, variant)."""
     with open(data / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     real = [r for r in rows if r["label"] == "real"][:limit]
@@ -89,6 +103,8 @@ def build(data: Path, root: Path, limit: int | None) -> dict[str, tuple[str, str
                 print(f"skipped {src}: {exc}", file=sys.stderr)
                 continue
             for variant, _what in VARIANTS if label == "real" else VARIANTS[:1]:
+                if only and variant != "original" and variant not in only:
+                    continue
                 rel = f"photos/{label}_{variant}_{stem}.jpg"
                 if variant == "original":
                     rel = f"photos/{label}_{variant}_{stem}{src.suffix.lower()}"
@@ -116,7 +132,18 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None, help="feature cache folder (re-runs skip decoding)")
     ap.add_argument("--keep", type=Path, default=None,
                     help="build the degraded portfolio in this folder once and reuse it (default: a temporary one)")
+    ap.add_argument("--variants", default=None,
+                    help="comma-separated variants to make (default: all); 'enlarged' stands for every enlarged one")
     args = ap.parse_args()
+    only = None
+    if args.variants:
+        names = {v for v, _ in VARIANTS}
+        only = set()
+        for v in args.variants.split(","):
+            picked = {n for n in names if n.startswith("enlarged_")} if v == "enlarged" else {v} & names
+            if not picked:
+                ap.error(f"unknown variant {v!r}; known: {', '.join(sorted(names))} or 'enlarged'")
+            only |= picked
 
     from audit.pipeline import AuditConfig, run_audit
 
@@ -127,7 +154,7 @@ def main() -> None:
             with open(meta_file, newline="", encoding="utf-8") as fh:
                 meta = {r["file"]: (r["label"], r["variant"]) for r in csv.DictReader(fh)}
         else:
-            meta = build(args.data, root, args.limit)
+            meta = build(args.data, root, args.limit, only)
             with open(meta_file, "w", newline="", encoding="utf-8") as fh:
                 w = csv.writer(fh)
                 w.writerow(["file", "label", "variant"])
@@ -149,10 +176,10 @@ def main() -> None:
         c["AI003"] += "AI003" in got
         c["role"] += bool(got & {"ROL001", "ROL002"})
         c["AI005"] += "AI005" in got
-    print(f"{'label':5} {'variant':12} {'n':>5} {'withheld':>9} {'AI003':>12} {'role':>6} {'AI005':>6}")
+    print(f"{'label':5} {'variant':22} {'n':>5} {'withheld':>9} {'AI003':>12} {'role':>6} {'AI005':>6}")
     for (label, variant), c in sorted(table.items(), key=lambda kv: (kv[0][0] != "real", kv[0][1] != "original", kv[0][1])):
         n = c["n"]
-        print(f"{label:5} {variant:12} {n:5d} {c['not_assessable'] / n:9.1%} {c['AI003']:5d} ({c['AI003'] / n:5.1%})"
+        print(f"{label:5} {variant:22} {n:5d} {c['not_assessable'] / n:9.1%} {c['AI003']:5d} ({c['AI003'] / n:5.1%})"
               f" {c['role']:6d} {c['AI005']:6d}")
     degraded = [c for (label, v), c in table.items() if label == "real" and v != "original"]
     n = sum(c["n"] for c in degraded)

@@ -94,3 +94,37 @@ def test_a_retrained_model_changes_every_quoted_figure(monkeypatch):
     assert fig.caught == 0.5 and fig.missed() == 0.5
     assert "about one AI image in two" in fig.caveat(0.5)
     assert fig.caveat(0.7) == ""  # measured at another threshold: no figure is quoted
+
+
+@pytest.fixture(scope="module")
+def enlarged(tmp_path_factory):
+    """Feature rows of a small sharp portrait with fine noise texture, and of its central quarter
+    enlarged back to the frame's size (Lanczos and bicubic), as a re-crop in a web tool does."""
+    root = tmp_path_factory.mktemp("enlarged")
+    photo = render_portrait(random_spec(2, width=512, height=640, noise=3.0))
+    w, h = photo.width / 4, photo.height / 4
+    box = ((photo.width - w) / 2, (photo.height - h) / 2, (photo.width + w) / 2, (photo.height + h) / 2)
+    copies = {"original.jpg": photo,
+              "lanczos.jpg": photo.resize(photo.size, Image.Resampling.LANCZOS, box=box),
+              "bicubic.jpg": photo.resize(photo.size, Image.Resampling.BICUBIC, box=box)}
+    for name, img in copies.items():
+        img.save(root / name, quality=90)
+    return {name: extract_one(str(root), name) for name in copies}
+
+
+@pytest.mark.parametrize("name", ["lanczos.jpg", "bicubic.jpg"])
+def test_an_enlarged_crop_gets_no_forensic_score(enlarged, name):
+    policy = load_policy()
+    row = enlarged[name]
+    assert row["sharpness"] > policy["ai"]["min_face_sharpness"]  # not caught as a soft face
+    out = score_row(row, None, policy)
+    assert out["ai_basis"] == "not_assessable" and out["ai_score"] is None
+    assert "enlarged from a smaller picture" in out["ai_reasons"] and "withheld" in out["ai_reasons"]
+
+
+def test_the_photo_it_was_cropped_from_is_judged(enlarged):
+    policy = load_policy()
+    assert not_assessable(enlarged["original.jpg"], policy["ai"]) == []
+    assert score_row(enlarged["original.jpg"], None, policy)["ai_basis"] == "forensic"
+    # the limit is the policy's: a laxer one lets the enlarged copy be judged
+    assert not not_assessable(enlarged["lanczos.jpg"], dict(policy["ai"], max_spectral_cliff=10.0))

@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 9
+FEATURE_VERSION = 10
 
 
 THUMBNAIL_KEY = "_thumbnail"  # not a feature: taken off the row by extract_all

@@ -178,15 +178,39 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / den) if den > 1e-9 else 0.0
 
 
-def _radial_profile(power: np.ndarray) -> np.ndarray:
+def _radial_profile(power: np.ndarray, n_bins: int = 64) -> np.ndarray:
+    """Natural log of the mean power in `n_bins` equal rings from 0 to the Nyquist frequency."""
     n = power.shape[0]
     fy = np.fft.fftfreq(n)[:, None]
     fx = np.fft.rfftfreq(n)[None, :]
     r = np.sqrt(fx * fx + fy * fy) / 0.5  # 1.0 = Nyquist
-    bins = np.minimum((r * 64).astype(int), 64)
-    sums = np.bincount(bins.ravel(), weights=power.ravel(), minlength=65)
-    counts = np.bincount(bins.ravel(), minlength=65)
-    return np.log(sums[:64] / np.maximum(counts[:64], 1) + 1e-8)
+    bins = np.minimum((r * n_bins).astype(int), n_bins)
+    sums = np.bincount(bins.ravel(), weights=power.ravel(), minlength=n_bins + 1)
+    counts = np.bincount(bins.ravel(), minlength=n_bins + 1)
+    return np.log(sums[:n_bins] / np.maximum(counts[:n_bins], 1) + 1e-8)
+
+
+def _luma_spectrum(y: np.ndarray) -> np.ndarray:
+    """Power spectrum (rfft2) of a square luma image, mean removed, under a Hann window."""
+    return np.abs(scipy.fft.rfft2((y - y.mean()) * _hann2d(y.shape[0]))) ** 2
+
+
+def spectral_cliff(detail: np.ndarray) -> float:
+    """How sharply the detail view's spectrum falls at one frequency, in decades of power: the
+    largest drop of log10 power from the eighth of the band (1/8 of the Nyquist frequency) just
+    below a cut-off to the eighth just above it, cut-offs from 1/4 to 7/8 of Nyquist.
+
+    Why: enlarging a picture cannot invent detail finer than its original pixels, and the
+    interpolation filter (bicubic, Lanczos) cuts the spectrum off at the original sampling rate,
+    so an enlarged crop shows a cliff where the original's resolution ended. A camera photo or a
+    generator's output at its own size falls off smoothly (roughly as a power of the frequency).
+    A strong Gaussian blur makes a cliff too (its fall steepens with frequency); such a face is
+    usually withheld as too soft first. Measured on the detail view because that is the texture
+    the learned score reads: an enlargement the working copy's reduction has averaged away leaves
+    no cliff there and does not fool the score either. Mild enlargements (a gradual roll-off over
+    the whole band) stay under the limit; docs/ai-detection.md has the measured figures."""
+    prof = _radial_profile(_luma_spectrum(luma(detail)), 32) / np.log(10)
+    return float(max(prof[c - 4:c].mean() - prof[c:c + 4].mean() for c in range(8, 29)))
 
 
 @lru_cache(maxsize=2)
@@ -242,9 +266,7 @@ def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
     hf_ratio = (fine + 1e-3) / (mid + 1e-3)
 
     # azimuthally averaged power spectrum (Hann window), band ratios vs the low band
-    win = _hann2d(n)
-    spec = np.abs(scipy.fft.rfft2((y - y.mean()) * win)) ** 2
-    prof = _radial_profile(spec)
+    prof = _radial_profile(_luma_spectrum(y))
     f = (np.arange(64) + 0.5) / 64
     low = prof[(f > 0.05) & (f <= 0.2)].mean()
     band_mid = prof[(f > 0.2) & (f <= 0.45)].mean() - low
@@ -441,7 +463,10 @@ _HIDDEN = frozenset(TEXTURE_FEATURES)
 
 def measure(d: Decoded) -> dict[str, Any]:
     """All raw `fx_` measures of one photo."""
-    out: dict[str, Any] = pixel_measures(*feature_views(d.pixels))
+    view, detail = feature_views(d.pixels)
+    out: dict[str, Any] = pixel_measures(view, detail)
+    # not an input of the learned score: it decides whether the score can be trusted at all
+    out["fx_spectral_cliff"] = float(f"{spectral_cliff(detail):.4g}")
     out.update(file_measures(d))
     return out
 
