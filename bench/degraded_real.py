@@ -1,10 +1,11 @@
 """Measure: do soft, small or heavily compressed copies of real photos become AI accusations?
 
     nice -n 10 .venv/bin/python bench/degraded_real.py [--data ../shared/devdata] [--jobs 2]
-                                                       [--rows rows.csv] [--limit N]
+                                                       [--rows rows.csv] [--limit N] [--variants V,...]
 
 Takes every photo labelled `real` in the development set's manifest.csv, writes degraded copies
-of each (blurred, downscaled, heavily JPEG-compressed) into a temporary portfolio whose staff
+of each (blurred, downscaled, heavily JPEG-compressed, a central crop enlarged back to the
+frame's size; `--variants` picks some, "enlarged" stands for every enlarged one) into a temporary portfolio whose staff
 CSV puts every photo in the most exposed role the policy knows (client-facing executive in
 Legal, on the website and in the press, source not declared), runs the real audit on it, and
 counts per variant: photos whose forensic score was withheld (`ai_basis` not_assessable),
@@ -186,7 +187,7 @@ def main() -> None:
     print(f"all degraded real copies: {n}; AI003 on {sum(c['AI003'] for c in degraded) / max(n, 1):.1%}; "
           f"role findings {sum(c['role'] for c in degraded)}")
     if args.rows:
-        keep = ("file", "ai_score", "ai_basis", "ai_reasons", "forensic_score", "sharpness", "face_h",
+        keep = ("file", "ai_score", "ai_basis", "ai_reasons", "forensic_score", "sharpness", "fx_spectral_cliff", "face_h",
                 "short_side_px", "long_side_px", "aspect_ratio", "fx_jpeg_quality", "blockiness", "face_found")
         with open(args.rows, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
