@@ -136,6 +136,21 @@ def test_a_weasyprint_without_the_margin_step_prints_the_document_whole(monkeypa
         assert printer.pdf(html) == html.encode()  # the whole document, uncut, in one print
 
 
+def test_a_margin_step_of_another_shape_prints_the_document_whole(monkeypatch):
+    """Another WeasyPrint whose margin-box step is shaped differently: the page-number hook fails
+    in the parts, and the printer prints the whole document instead of losing the report."""
+    import audit.report.pdf_print as pdf_print
+
+    def hook_of_another_shape(conn):
+        raise TypeError("cannot unpack non-iterable PageState object")
+
+    monkeypatch.setattr(pdf_print, "_numbered", hook_of_another_shape)
+    html = document(3, 3)
+    with PdfPrinter(None) as printer:
+        pdf = printer.pdf(html)
+    assert page_texts(pdf) == page_texts(html_to_pdf(html))
+
+
 def test_a_printer_left_open_does_not_hang_the_exit(tmp_path):
     """A program that starts a printer and exits without closing it ends at once (the printer
     is not a daemon: multiprocessing would wait for it at exit)."""

@@ -140,8 +140,12 @@ def print_parts(html: str, root_dir: Path | None, options: dict[str, Any]) -> by
         for k, conn in enumerate(conns):
             conn.send((sum(counts[:k]), total))
         return join_pdfs([_receive(conn, "pdf") for conn in conns])
-    except (EOFError, ConnectionError):
-        pass  # a part process died (killed?): print the document whole instead, below
+    except Exception:
+        # A part process died (killed?), or failed: print the document whole instead, below. The
+        # page-number hook reaches into WeasyPrint's layout, which another version may shape
+        # differently; a report must not be lost to that. An error of the document itself comes
+        # back from the whole print.
+        pass
     finally:
         _stop(conns, procs)
     return html_to_pdf(html, root_dir, **options)
