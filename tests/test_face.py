@@ -355,3 +355,18 @@ def test_a_cut_chin_is_placed_from_the_face_proportions(portraits):
         on_edge = (f.points[8, 1] - bottom) / (c["head_height"] * bottom)
         assert est == pytest.approx(true_cut, abs=0.04), (est, true_cut)
         assert est > on_edge + 0.02  # the landmark alone would call it (nearly) uncut
+
+
+def test_models_are_loaded_before_the_workers_fork(monkeypatch):
+    """extract_all loads the face and forensic models in the parent before it forks its
+    workers, so each worker inherits them instead of reading ~100 MB of models again."""
+    import audit.features as features
+    from audit import forensic_model
+
+    monkeypatch.setattr(landmarks, "_models", {})
+    forensic_model._load_cached.cache_clear()
+    features.preload_models({})
+    assert {"detector", "shape68", "shape5"} <= set(landmarks._models)
+    assert forensic_model._load_cached.cache_info().currsize == 1
+    features.preload_models({"identity": True})
+    assert "descriptor" in landmarks._models

@@ -120,6 +120,22 @@ def _extract_star(args: tuple[Any, ...]) -> dict[str, Any]:
     return extract_one(*args)
 
 
+def preload_models(options: dict[str, Any]) -> None:
+    """Load the face and forensic models in this process (see `landmarks.load_models`). A model
+    that cannot be loaded is left alone: each photo then records it as its feature error."""
+    from .. import forensic_model
+    from . import landmarks
+
+    try:
+        landmarks.load_models(identity=bool(options.get("identity")))
+    except landmarks.ModelsMissing:
+        pass
+    try:
+        forensic_model.load(options.get("forensic_model"))
+    except forensic_model.ModelError:
+        pass
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -179,6 +195,8 @@ def extract_all(
         import cv2
 
         extractors()  # imported once here, before the workers fork, instead of once in each
+        if executor is None:  # our own workers are forked from here: they inherit loaded models
+            preload_models(options or {})
         own = executor is None
         # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
         # pool on top of them only adds contention. Set in this process before the workers fork
