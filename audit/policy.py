@@ -155,6 +155,13 @@ def _validate(data: dict[str, Any], source: str) -> None:
     for k in ("suspect_score", "declared_score", "provenance_score"):
         if not 0 <= data["ai"][k] <= 1:
             raise PolicyError(f"{source}: key 'ai.{k}' must be between 0 and 1, got {data['ai'][k]}")
+    # the limits under which the pixel check does not judge a photo (ai_evidence.not_assessable):
+    # a limit out of range would silently withhold every photo's score, or none
+    for k, ok, wanted in (("min_short_side_px", lambda v: v >= 0, ">= 0"), ("min_face_px", lambda v: v >= 0, ">= 0"),
+                          ("min_jpeg_quality", lambda v: 0 <= v <= 100, "between 0 and 100"),
+                          ("max_spectral_cliff", lambda v: v > 0, "> 0")):
+        if k in data["ai"] and not ok(data["ai"][k]):
+            raise PolicyError(f"{source}: key 'ai.{k}' must be {wanted}, got {data['ai'][k]}")
     dup = data["duplicates"]
     for k in ("same_image", "review", "face_same_image", "face_review"):
         if not (isinstance(dup[k], int) and 0 <= dup[k] <= 256):

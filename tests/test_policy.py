@@ -52,6 +52,9 @@ def test_user_policy_overrides_only_what_it_sets(tmp_path):
         ("[rules.STL004.params]\nwindow = 3\n", "rules.STL004.params.window"),
         ("[rules.STL001.params]\ngrace_days = 3\n", "rules.STL001.params"),
         ("[consistency]\noutlier_z = 0\n", "consistency.outlier_z"),
+        ("[ai]\nmax_spectral_cliff = -1\n", "ai.max_spectral_cliff"),
+        ("[ai]\nmin_jpeg_quality = 120\n", "ai.min_jpeg_quality"),
+        ("[ai]\nmin_face_px = -64\n", "ai.min_face_px"),
     ],
 )
 def test_bad_policy_names_file_and_key(tmp_path, text, key):
