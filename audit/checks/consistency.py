@@ -308,9 +308,10 @@ def emit_style(ctx: CheckContext, hs: house_style.HouseStyle, owner: dict[str, A
             devs.sort(key=lambda d: -abs(d.z))
             lead = devs[0]
             lead_text = plain_difference(lead)
+            said = lead_text.split(": ", 1)[1]
             # measures that tell the same thing (the skin and the backdrop of one saturation change) say it once
             others = "; ".join(t for t in dict.fromkeys(plain_difference(d).split(": ", 1)[1] for d in devs[1:])
-                               if t != lead_text.split(": ", 1)[1])
+                               if t != said)
             msg = lead_text + "." + (f" Also, {others}." if others else "")
             ev = dict(base, family=family, measure=lead.column, value=round(lead.value, 4),
                       house=round(lead.house, 4), z=lead.z,

@@ -195,9 +195,9 @@ def extract_all(
         import cv2
 
         extractors()  # imported once here, before the workers fork, instead of once in each
-        if executor is None:  # our own workers are forked from here: they inherit loaded models
-            preload_models(options or {})
         own = executor is None
+        if own:  # our own workers are forked from here: they inherit the loaded models
+            preload_models(options or {})
         # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
         # pool on top of them only adds contention. Set in this process before the workers fork
         # (setting it inside a forked child waits forever for pool threads that were not copied).

@@ -108,7 +108,7 @@ def write_outputs(result: AuditResult, out_dir: Path, formats: tuple[str, ...] =
                 put("report.html", render_html(shown, options=options, medium="html", context=context))
             if "pdf" in formats:
                 part("pdf")
-                put("report.pdf", render_pdf(pdf_html, out_dir, printer if "pdf" in formats else None))
+                put("report.pdf", render_pdf(pdf_html, out_dir, printer))
     if split_by:
         part("split")
         base = Path(f"by-{folder_name(split_by)}")
