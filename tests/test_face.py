@@ -246,6 +246,21 @@ def test_models_come_from_the_installed_wheel():
         landmarks.model_path("no_such_model.dat")
 
 
+def test_shipped_detector_is_dlibs(tmp_path, monkeypatch):
+    """The saved detector is the one dlib builds (a dlib upgrade that changed it would fail here:
+    rerun scripts/save_face_detector.py), and without the file dlib's own is built."""
+    import pickle
+
+    import dlib
+
+    built = dlib.get_frontal_face_detector()
+    assert pickle.dumps(landmarks._frontal_face_detector(dlib)) == pickle.dumps(built)
+    monkeypatch.setattr(landmarks, "DETECTOR_FILE", tmp_path / "missing.svm")
+    assert pickle.dumps(landmarks._frontal_face_detector(dlib)) == pickle.dumps(built)
+    (tmp_path / "missing.svm").write_bytes(b"not a detector")
+    assert pickle.dumps(landmarks._frontal_face_detector(dlib)) == pickle.dumps(built)
+
+
 def _detector_rect(g: np.ndarray):
     """The detector's box of the largest face in grey image `g`, in `g`'s pixels."""
     import dlib
