@@ -4,6 +4,7 @@ an input error is one line and exit 2, anything unexpected one line, a saved tra
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -543,5 +544,22 @@ def brief(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, iso
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="headshot-audit")
+    """Console entry point. The process ends without Python's teardown, which frees every object
+    and module one by one (~0.35 s of a 2 s warm audit) for nothing: by then the outputs are
+    written and closed and the child processes ended; the exit handlers still run, and the
+    streams are flushed."""
+    try:
+        cli(prog_name="headshot-audit")
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):  # sys.exit("message"): printed, status 1
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
+            pass
+    os._exit(code or 0)

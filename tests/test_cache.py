@@ -107,10 +107,10 @@ def test_warm_json_csv_run_loads_no_image_or_drawing_library(make_portfolio, tmp
     heavy = ["cv2", "dlib", "scipy", "imagehash", "jinja2", "weasyprint", "matplotlib"]
     script = (
         "import sys\n"
-        "from audit.cli import main\n"
-        f"sys.argv = ['headshot-audit', 'run', {str(root)!r}, '--out', {str(tmp_path / 'out')!r}, '--cache',"
+        "from audit.cli import cli\n"  # not main(): it ends the process before the probe below
+        f"args = ['run', {str(root)!r}, '--out', {str(tmp_path / 'out')!r}, '--cache',"
         f" {str(tmp_path / 'cache')!r}, '--format', 'json,csv', '--jobs', '1', '-q', '--as-of', '2026-11-29']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    cli(args, prog_name='headshot-audit')\nexcept SystemExit:\n    pass\n"
         f"print(' '.join(m for m in {heavy!r} if m in sys.modules))\n"
     )
 

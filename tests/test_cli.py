@@ -114,3 +114,25 @@ def test_rules_lists_every_rule():
     out = CliRunner().invoke(cli, ["rules"]).output
     for code in load_policy().rules:
         assert code in out
+
+
+def test_console_entry_point_keeps_exit_status_and_output(portfolio, tmp_path):
+    """`main` ends the process itself (no teardown): the exit status, a usage error's message and
+    everything written to a pipe must still come out whole."""
+    import subprocess
+    import sys
+
+    def console(*args):
+        code = "import sys; from audit.cli import main; sys.argv[0] = 'headshot-audit'; main()"
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+
+    ok = console("run", str(portfolio), "--out", "-", "--format", "json", "--as-of", "2026-11-29", "--jobs", "1",
+                 "--no-cache", "-q")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["summary"]["staff"] == 2  # all of it, flushed before the end
+    failed = console("run", str(portfolio), "--out", str(tmp_path / "o"), "--no-cache", "--as-of", "2026-11-29",
+                     "--jobs", "1", "--fail-on", "info", "-q")
+    assert failed.returncode == 1, failed.stderr
+    bad = console("run", str(portfolio), "--format", "docx")
+    assert bad.returncode == 2 and "docx" in bad.stderr
+    assert console("--version").stdout.strip().endswith(__version__)
