@@ -156,3 +156,20 @@ def test_shrink_bounds_the_long_side_and_keeps_the_picture(shape):
     assert abs(out.shape[0] - h * out.shape[1] / w) <= 1  # aspect kept, to the pixel
     assert abs(float(out.mean()) - float(a.mean())) < 2.0  # area averaging keeps the brightness
     assert shrink(out, 384) is out  # already small enough: unchanged
+
+
+def test_phash_is_imagehash_bit_for_bit():
+    """Our pHash (a matrix DCT, so that no worker imports SciPy) gives imagehash's hash: on rendered
+    portraits, their face crops, noise, a gradient, and flat images (all-zero coefficients)."""
+    from audit.features import hashes
+    from tests.synth.portrait import random_spec, render_portrait
+
+    rng = np.random.default_rng(0)
+    images = [render_portrait(random_spec(s, width=300, height=380)) for s in range(4)]
+    images += [im.crop((60, 60, 240, 240)) for im in images]
+    images += [Image.fromarray(rng.integers(0, 256, (120, 90, 3), dtype=np.uint8)),
+               Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (64, 1))),
+               Image.new("RGB", (50, 80), (128, 128, 128)), Image.new("L", (33, 33), 0)]
+    for im in images:
+        for size in (8, 16):
+            assert str(hashes.phash(im, hash_size=size)) == str(imagehash.phash(im, hash_size=size))

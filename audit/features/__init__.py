@@ -4,7 +4,7 @@ Each extractor is a function `Decoded -> dict` of JSON-safe scalars (str, int, f
 None). Add a measure by writing a module with such a function and listing it in `_EXTRACTORS`.
 Checks read these columns; they never open an image.
 
-The extractor modules (OpenCV, SciPy, imagehash) are imported on first use, not with this
+The extractor modules (OpenCV, dlib, imagehash) are imported on first use, not with this
 package: a warm re-run, answered by the cache, never pays for them.
 """
 
@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Bump when any extractor's output changes meaning, so cached rows are recomputed.
-FEATURE_VERSION = 10
+FEATURE_VERSION = 11
 
 
 THUMBNAIL_KEY = "_thumbnail"  # not a feature: taken off the row by extract_all
