@@ -28,3 +28,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+# An editable install leaves byte-compiling our modules to each import, and where
+# PYTHONDONTWRITEBYTECODE is set (as on CI machines) every run compiled them again: ~0.15 s of a
+# 2 s re-run. Compiled once here; a changed source is still compiled afresh (its .pyc is stale).
+.venv/bin/python -m compileall -q audit
