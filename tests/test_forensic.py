@@ -355,3 +355,74 @@ def test_scipy_free_helpers_match_scipy():
         sizes = np.bincount(labels.ravel())[1:] if n else np.array([])
         assert forensic._small_spots(mask, 2, 80) == int(((sizes >= 2) & (sizes <= 80)).sum())
     assert forensic._small_spots(np.zeros((5, 5), bool), 2, 80) == 0
+
+
+def test_matrix_reads_only_finite_numbers():
+    """A row of plain numbers is read in one piece; any other value (a flag, text, a missing or
+    infinite measure, a 32-bit float) is missing (NaN), whichever way the row is read."""
+    feats = ["a", "b", "c", "d", "e", "f"]
+    rows = [{"a": 1, "b": 2.5, "c": np.float64(0.25), "d": 3.0, "e": 0.5, "f": -1.0},
+            {"a": 1.0, "b": float("inf"), "c": float("nan"), "d": 3, "e": 0.5, "f": -1.0},
+            {"a": True, "b": float("-inf"), "c": "0.3", "d": np.float32(0.5), "e": None}]
+    m = forensic_model.matrix(rows, feats)
+    assert m[0].tolist() == [1.0, 2.5, 0.25, 3.0, 0.5, -1.0]
+    assert np.isnan(m[1]).tolist() == [False, True, True, False, False, False] and m[1, 3] == 3.0
+    assert np.isnan(m[2]).all()
+
+
+def _group_sums(fx: dict) -> dict:
+    """Group shares the plain way: each group's numeric measures added one by one."""
+    sums: dict = {}
+    for f, g in forensic_model.GROUP_OF.items():
+        v = fx.get(f)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            sums[g] = sums.get(g, 0.0) + float(v)
+    return {g: v / forensic_model.GROUPS[g][1] for g, v in sums.items()}
+
+
+def test_group_values_of_full_and_partial_rows():
+    rng = np.random.default_rng(5)
+    noisy = np.clip(_scene() + rng.normal(0, 3, _scene().shape), 0, 255).astype(np.uint8)
+    fx = forensic.pixel_measures(*forensic.feature_views(noisy))
+    full = forensic_model.group_values(fx)
+    assert full == pytest.approx(_group_sums(fx), rel=1e-12) and list(full) == list(_group_sums(fx))
+    partial = dict(fx)
+    for f in forensic.LBP_FEATURES:  # no LBP at all, and one SPAM bin unreadable
+        partial.pop(f)
+    partial[forensic.SPAM_FEATURES[0]] = None
+    shares = forensic_model.group_values(partial)
+    assert not any(g.startswith("lbp_") for g in shares)
+    assert shares == pytest.approx(_group_sums(partial), rel=1e-12)
+    g0 = forensic_model.GROUP_OF[forensic.SPAM_FEATURES[0]]
+    assert shares[g0] == pytest.approx(full[g0] - fx[forensic.SPAM_FEATURES[0]] / 2, abs=1e-12)
+
+
+def _grid_peak_whole_spectrum(y: np.ndarray) -> float:
+    """fx_grid_peak from the whole residual spectrum (the extractor reads only the cells it needs)."""
+    import cv2
+
+    n = y.shape[0]
+    resid = y - cv2.medianBlur(y, 3)
+    lg = np.log(np.abs(np.fft.fft2(resid)) ** 2 + 1e-6)
+    lg[0, 0] = np.log(1e-6)
+    grid = np.arange(0, n, n // 8)
+    around = (grid[:, None] + np.array([-3, -2, 2, 3])[None, :]) % n
+    nb = lg[around[:, None, :, None], around[None, :, None, :]].reshape(8, 8, 16)
+    peaks = (lg[np.ix_(grid, grid)] - np.median(nb, axis=2)).ravel()[1:]
+    return float(np.sort(peaks)[-4:].mean())
+
+
+def test_grid_peak_finds_an_upsampling_grid():
+    """A pattern repeating every 8 pixels of the view (a generator's up-sampling grid) raises
+    fx_grid_peak; the value is the one the whole residual spectrum gives."""
+    rng = np.random.default_rng(4)
+    plain = np.clip(_scene(256, 256) + rng.normal(0, 3, (256, 256, 3)), 0, 255).astype(np.float32)
+    gridded = plain.copy()
+    gridded[::8] += 8.0
+    gridded[:, ::8] += 8.0
+    values = []
+    for view in (plain, gridded):
+        fx = forensic.pixel_measures(view, view)
+        assert fx["fx_grid_peak"] == pytest.approx(_grid_peak_whole_spectrum(forensic.luma(view)), rel=1e-4)
+        values.append(fx["fx_grid_peak"])
+    assert values[1] > values[0] + 2.0

