@@ -129,6 +129,20 @@ def test_hashes_survive_reencoding_and_resizing(tmp_path):
     assert dist(a, c) > policy["review"]
 
 
+def test_hash_strings_are_imagehash_strings():
+    """The rows' hash strings are imagehash's own (hex_to_hash reads them back), for hashes of
+    whole bytes and of odd bit counts alike."""
+    from audit.features.hashes import hex_string
+
+    rng = np.random.default_rng(0)
+    for shape in ((16, 16), (8, 8), (8, 9), (5, 5), (3, 7)):
+        for _ in range(20):
+            h = imagehash.ImageHash(rng.random(shape) < 0.5)
+            assert hex_string(h) == str(h)
+    h = imagehash.phash(noise_image(3), hash_size=16)
+    assert imagehash.hex_to_hash(hex_string(h)) == h
+
+
 def test_animated_gif_reads_first_frame(tmp_path):
     frames = [noise_image(i) for i in range(3)]
     p = tmp_path / "anim.gif"

@@ -133,6 +133,16 @@ def test_jpeg_tables_of_a_standard_pillow_encode(quality):
     assert res == {"fx_jpeg_quality": quality, "fx_jpeg_standard_tables": True, "fx_jpeg_n_tables": 2}
 
 
+def test_jpeg_tables_are_read_with_the_pixels(tmp_path):
+    """The file cues take the JPEG tables from the decode: the file is not opened again."""
+    path = tmp_path / "p.jpg"
+    Image.fromarray(_scene(200, 240).astype(np.uint8)).save(path, "JPEG", quality=75)
+    d = decode(path, "p.jpg", path.read_bytes())
+    path.unlink()
+    fx = forensic.file_measures(d)
+    assert fx["fx_jpeg_quality"] == 75 and fx["fx_jpeg_standard_tables"] is True and fx["fx_jpeg_n_tables"] == 2
+
+
 def test_custom_jpeg_tables_are_not_standard(tmp_path):
     luma = [max(1, (i * 7) % 50) for i in range(64)]
     chroma = [max(1, (i * 3) % 40 + 2) for i in range(64)]

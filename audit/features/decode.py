@@ -62,6 +62,14 @@ class Decoded:
         return np.asarray(self.image)
 
     @cached_property
+    def grey(self) -> np.ndarray:
+        """The working copy in grey (H, W) uint8, made once: face detection and the JPEG block
+        measure both read it."""
+        import cv2
+
+        return cv2.cvtColor(self.pixels, cv2.COLOR_RGB2GRAY)
+
+    @cached_property
     def medium(self) -> np.ndarray:
         """A copy with long side <= MEDIUM_SIZE, uint8 RGB: face detection, colour and backdrop."""
         return shrink(self.pixels, MEDIUM_SIZE)
@@ -144,6 +152,9 @@ def decode(path: Path, file: str, data: bytes | None = None) -> Decoded:
                 if size[0] * size[1] > MAX_PIXELS:
                     raise DecodeError(f"declared size {size[0]}x{size[1]} is too large to open safely")
                 info = dict(im.info)
+                if fmt == "JPEG" and getattr(im, "quantization", None):
+                    # the tables the forensic file cues read, kept so the file is not opened again
+                    info["quantization"] = dict(im.quantization)
                 try:
                     exif = im.getexif()
                 except Exception:  # corrupt EXIF must not lose the picture

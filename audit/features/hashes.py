@@ -53,10 +53,18 @@ def face_crop(d: Decoded):
     return d.image.crop((int(cx - s), int(cy - s), int(cx + s), int(cy + s)))
 
 
+def hex_string(h: imagehash.ImageHash) -> str:
+    """`str(h)`, the hash's bits as hex digits, first bit most significant: packed by numpy
+    instead of imagehash's one Python string per bit (a sixth of a millisecond per 256 bits)."""
+    bits = np.asarray(h.hash, dtype=bool).ravel()
+    return np.packbits(bits).tobytes().hex() if bits.size % 8 == 0 else str(h)
+
+
 def extract(d: Decoded) -> dict[str, Any]:
     crop = face_crop(d)
+    small = d.small.convert("L")  # both hashes work in grey; converted once
     return {
-        "phash": str(phash(d.small)),
-        "dhash": str(imagehash.dhash(d.small)),
-        "face_phash": str(phash(crop)) if crop is not None else None,
+        "phash": hex_string(phash(small)),
+        "dhash": hex_string(imagehash.dhash(small)),
+        "face_phash": hex_string(phash(crop)) if crop is not None else None,
     }

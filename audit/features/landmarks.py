@@ -335,7 +335,7 @@ def find_faces(d: Decoded) -> list[Face]:
         return cached
     import dlib
 
-    full = _grey(d)
+    full = d.grey
     small, s = _detect_grey(full)
     det = _model("detector")
     found: list[tuple[Face, Any, np.ndarray]] = []  # face, its box, the grey it was fitted on
@@ -440,17 +440,6 @@ def _fits(f: Face, rect: Any, grey: np.ndarray) -> bool:
     if f.stability is None:
         f.stability = landmark_stability(grey, rect, f.points)
     return f.stability <= MAX_STABILITY
-
-
-def _grey(d: Decoded) -> np.ndarray:
-    g = getattr(d, "_grey_full", None)
-    if g is None:
-        g = cv2.cvtColor(d.pixels, cv2.COLOR_RGB2GRAY)
-        try:
-            d._grey_full = g  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
-    return g
 
 
 # ------------------------------------------------------------------------------------------------

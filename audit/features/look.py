@@ -223,7 +223,7 @@ def extract(d: Decoded) -> dict[str, Any]:
             })
 
     if d.format == "JPEG" and (W, H) == (ow, oh):
-        out["blockiness"] = _r(_blockiness(cv2.cvtColor(d.pixels, cv2.COLOR_RGB2GRAY)), 3)
+        out["blockiness"] = _r(_blockiness(d.grey), 3)
     else:
         out["blockiness"] = None
     return out
