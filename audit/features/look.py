@@ -163,7 +163,7 @@ def extract(d: Decoded) -> dict[str, Any]:
         ch, cw = max(2, int(0.1 * sh)), max(2, int(0.1 * sw))
         mask[:ch, :cw] = mask[:ch, -cw:] = True
     if mask.sum() >= 0.005 * mask.size:
-        bl = lab[mask]
+        bl = np.compress(mask.ravel(), lab.reshape(-1, 3), axis=0)  # lab[mask], 4x faster: whole rows
         med = np.median(bl, axis=0)
         gx = cv2.Scharr(Y, cv2.CV_32F, 1, 0) / 32.0  # Scharr kernel weights sum to 32 per side
         gy = cv2.Scharr(Y, cv2.CV_32F, 0, 1) / 32.0
