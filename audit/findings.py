@@ -16,7 +16,20 @@ ACTIONS: tuple[str, ...] = ("book", "retake", "refresh", "fix", "remove", "revie
 
 
 def plain(value: Any) -> Any:
-    """JSON-safe plain Python: numpy scalars unwrapped, NaN/inf as None, tuples as lists."""
+    """JSON-safe plain Python: numpy scalars unwrapped, NaN/inf as None, tuples as lists.
+
+    The common plain types are told by their exact type first: every feature row and finding
+    passes through here (~100,000 values for 300 photos), and `hasattr` on a str or a float
+    costs a failed attribute lookup each time."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return None if math.isnan(value) or math.isinf(value) else value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         try:
             value = value.item()

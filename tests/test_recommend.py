@@ -99,3 +99,22 @@ def test_a_code_without_a_rule_is_an_error_not_a_keep():
     f = Finding(code="XYZ001", name="new", category="data", severity="high", message="m", employee_id="E1")
     with pytest.raises(KeyError, match="XYZ001"):
         recommend(pd.DataFrame([person()]), [f], POLICY)
+
+
+def test_plain_makes_values_json_safe():
+    """Every row and finding goes through `plain` on its way to audit.json and the cache."""
+    import json
+    import math
+
+    import numpy as np
+
+    from audit.findings import plain
+
+    value = {"f": 1.5, "nan": math.nan, "inf": -math.inf, "s": "x", "n": None, "b": True, "i": 3,
+             "np": [np.float32(2.5), np.int64(7), np.bool_(False), np.float64("nan"), np.arange(2)],
+             "t": (1, (2.0, "y")), 4: {"k": np.uint8(9)}}
+    out = plain(value)
+    assert out == {"f": 1.5, "nan": None, "inf": None, "s": "x", "n": None, "b": True, "i": 3,
+                   "np": [2.5, 7, False, None, [0, 1]], "t": [1, [2.0, "y"]], "4": {"k": 9}}
+    assert type(out["np"][1]) is int and type(out["np"][2]) is bool
+    json.dumps(out, allow_nan=False)
