@@ -21,6 +21,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,32 @@ def _damaged(db_path: Path) -> bool:
             db.close()
     except sqlite3.Error:
         return True
+
+
+def count_unmeasured(directory: Path | None, digest: str, paths: Iterable[Path], enough: int) -> int:
+    """How many of `paths` the cache in `directory` holds no row for (file unchanged since it was
+    hashed, same options), counting up to `enough`. Read-only and creates nothing: asked at the
+    command's start, to decide whether photo workers will be needed."""
+    db_path = directory / DB_NAME if directory else None
+    if db_path is None or not db_path.is_file():
+        return sum(1 for _ in zip(range(enough), paths))
+    missing = 0
+    try:
+        db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            for path in paths:
+                if missing >= enough:
+                    break
+                sig = stat_signature(path)
+                row = db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (_path_key(path),)).fetchone()
+                if not (sig and row and row[0] == sig
+                        and db.execute("SELECT 1 FROM features WHERE key = ?", (f"{row[1]}:{digest}",)).fetchone()):
+                    missing += 1
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return enough  # a cache we cannot read answers nothing
+    return missing
 
 
 _WORKER_CACHES: dict[tuple[str, str], "_ReadOnly"] = {}

@@ -330,12 +330,9 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     The summary (findings by severity, the most frequent rules, the first people in line, where
     the report is) goes to stdout; progress and warnings go to stderr."""
     from .cache import default_cache_dir
-    from .console import summary_lines
-    from .features import default_jobs
-    from .history import load_history
-    from .pipeline import AuditConfig, run_audit
-    from .report.options import ReportError, ReportOptions, check_accent
-    from .report.write import STREAM_FORMATS, stream_output, write_outputs
+    from .features import FEATURE_VERSION, default_jobs
+    from .features.early import early_workers
+    from .report.options import STREAM_FORMATS, ReportError, ReportOptions, check_accent
 
     _verbosity(quiet, verbose)
     fmt = _parse_formats(formats)
@@ -351,24 +348,33 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
             check_accent(accent, "--accent")
         except ReportError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint="'--accent'") from None
-    policy = _policy(portfolio, policy_path, isolated, select, extend_select, ignore)
-    previous = load_history(previous_path) if previous_path else None
-    options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
-                            accent=accent, anonymize=anonymize)
-    config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy,
-                         as_of=_parse_date(as_of), jobs=jobs or default_jobs(), out_dir=None if to_stdout else out_dir,
-                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-                         options=({"ai_model": str(ai_model.resolve())} if ai_model else {})
-                         | ({"identity": True} if identity else {}),
-                         sources_csv=sources_csv,
-                         previous_faces=previous[-1].faces() if identity and previous else {})
-    if previous and not relearn_style:
-        from .history import kept_style
-
-        config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
+    jobs = jobs or default_jobs()
+    cache_dir = None if no_cache else (cache_dir or default_cache_dir())
+    measure = ({"ai_model": str(ai_model.resolve())} if ai_model else {}) | ({"identity": True} if identity else {})
+    # forked first, before this process has threads or imports pandas: they load the face models
+    # while the input is read (features/early.py)
+    workers = None if scheduler else early_workers(portfolio, jobs, cache_dir, measure, FEATURE_VERSION,
+                                                   None if to_stdout else out_dir)
     progress = _Progress(enabled=not quiet)
     printer = client = None
     try:
+        from .console import summary_lines
+        from .history import load_history
+        from .pipeline import AuditConfig, run_audit
+        from .report.write import stream_output, write_outputs
+
+        policy = _policy(portfolio, policy_path, isolated, select, extend_select, ignore)
+        previous = load_history(previous_path) if previous_path else None
+        options = ReportOptions(template_dir=template_dir, client=client_name, consultant=consultant, logo=logo,
+                                accent=accent, anonymize=anonymize)
+        config = AuditConfig(portfolio=portfolio, staff_csv=staff_csv, policy=policy, as_of=_parse_date(as_of),
+                             jobs=jobs, out_dir=None if to_stdout else out_dir, cache_dir=cache_dir, options=measure,
+                             sources_csv=sources_csv, executor=workers,
+                             previous_faces=previous[-1].faces() if identity and previous else {})
+        if previous and not relearn_style:
+            from .history import kept_style
+
+            config.style_baseline, config.style_baseline_from = kept_style(previous, config.as_of)
         if "pdf" in fmt and not to_stdout:
             from .report.pdf_print import pdf_printer
 
@@ -406,6 +412,8 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
             printer.close()
         if client is not None:
             client.close()
+        if workers is not None:
+            workers.shutdown()
     if not quiet:
         # stdout is the data when it is a pipe for --out -; the summary then goes to stderr
         click.echo("\n".join(summary_lines(result, written)), err=to_stdout)

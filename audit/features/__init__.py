@@ -136,6 +136,25 @@ def preload_models(options: dict[str, Any]) -> None:
         pass
 
 
+def keep_freed_memory() -> None:
+    """Let this process (and the workers it forks) keep freed buffers for the next photo.
+
+    Every photo allocates and frees the same few-MB buffers (decoded pixels, float working
+    copies). glibc hands a buffer that large back to the kernel when it is freed and maps it
+    afresh for the next photo, whose first touch of each page is then a page fault: ~2 ms of
+    system time per photo (300 camera photos: 3.3 s of 53 s CPU). With the thresholds raised, the
+    heap keeps them; a worker's memory stays at its largest photo's needs. No effect off glibc."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    mallopt(m_mmap_threshold, 64 << 20)
+    mallopt(m_trim_threshold, 256 << 20)
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -188,6 +207,8 @@ def extract_all(
     tasks = [(str(root), f, options, where, thumbnails is not None) for f in todo]
     if on_measure:
         on_measure(len(tasks))
+    if executor is None and tasks:  # measured here or in workers forked from here
+        keep_freed_memory()
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             done(_extract_star(t))

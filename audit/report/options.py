@@ -9,6 +9,9 @@ from pathlib import Path
 
 from ..errors import ReportError
 
+# What `--out -` can write to stdout.
+STREAM_FORMATS = ("json", "csv")
+
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 

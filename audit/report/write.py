@@ -15,7 +15,7 @@ from ..history import History, Snapshot, build_history, snapshot_from_result
 from ..pipeline import AuditResult
 from .atomic import OutputError, write_atomic
 from .exports import actions_csv, findings_csv, photos_csv, sources_csv, to_json
-from .options import ReportOptions
+from .options import STREAM_FORMATS, ReportOptions
 from .split import folder_name, group_results, group_row, resolve_column, staff_columns
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv")
-# The formats that can go to stdout (`--out -`): audit.json, or findings.csv for "csv".
-STREAM_FORMATS = ("json", "csv")
+# The formats that can go to stdout (`--out -`, STREAM_FORMATS): audit.json, or findings.csv for "csv".
 
 
 def prepare(result: AuditResult, previous: list[Snapshot] | None = None,
