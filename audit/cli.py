@@ -330,7 +330,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     The summary (findings by severity, the most frequent rules, the first people in line, where
     the report is) goes to stdout; progress and warnings go to stderr."""
     from .cache import default_cache_dir
-    from .features import FEATURE_VERSION, default_jobs
+    from .features import default_jobs
     from .features.early import early_workers
     from .report.options import STREAM_FORMATS, ReportError, ReportOptions, check_accent
 
@@ -353,8 +353,7 @@ def run(portfolio: Path, staff_csv: Path | None, policy_path: Path | None, isola
     measure = ({"ai_model": str(ai_model.resolve())} if ai_model else {}) | ({"identity": True} if identity else {})
     # forked first, before this process has threads or imports pandas: they load the face models
     # while the input is read (features/early.py)
-    workers = None if scheduler else early_workers(portfolio, jobs, cache_dir, measure, FEATURE_VERSION,
-                                                   None if to_stdout else out_dir)
+    workers = None if scheduler else early_workers(portfolio, jobs, cache_dir, measure, None if to_stdout else out_dir)
     progress = _Progress(enabled=not quiet)
     printer = client = None
     try:

@@ -58,9 +58,9 @@ def test_whether_photos_need_workers(make_portfolio, tmp_path):
     paths = sorted(p.name for p in early._photo_paths(root, root / "out"))
     assert paths == ["a.jpg", "b.jpg"]  # not the text file, a hidden folder's or the output's
     assert early.count_unmeasured(cache, "d", early._photo_paths(root, None), enough=5) == 3  # no cache yet
-    assert early_workers(root, 1, cache, {}, FEATURE_VERSION) is None  # one process: no workers
+    assert early_workers(root, 1, cache, {}) is None  # one process: no workers
     assert run(root, tmp_path / "o", "--jobs", "1", "--cache", str(cache)).exit_code == 0
-    assert early_workers(root, 2, cache, {}, FEATURE_VERSION, root / "out") is None  # all measured
+    assert early_workers(root, 2, cache, {}, root / "out") is None  # all measured
     (root / "b.jpg").write_bytes((root / "b.jpg").read_bytes() + b"\0")  # changed since: measured again
     from audit.cache import options_digest
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,24 @@ def keep_freed_memory() -> None:
     mallopt(m_trim_threshold, 256 << 20)
 
 
+@contextmanager
+def one_opencv_thread() -> Iterator[None]:
+    """OpenCV at one thread while worker processes are forked from this one, restored after. The
+    workers already use every core, and OpenCV's thread pool on top of them only adds contention.
+    It must be set before the fork: a forked child that sets it waits forever for pool threads
+    that were not copied. Without OpenCV imported here, nothing to do (a child that imports it
+    sets it itself)."""
+    cv2 = sys.modules.get("cv2")
+    threads = cv2.getNumThreads() if cv2 else 0
+    if cv2:
+        cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        if cv2:
+            cv2.setNumThreads(threads)
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -212,28 +232,18 @@ def extract_all(
     if executor is None and (jobs <= 1 or len(tasks) <= 1):
         for t in tasks:
             done(_extract_star(t))
+    elif executor is not None:  # workers of their own (features.early, Dask) measure the photos
+        for row in executor.map(_extract_star, tasks, chunksize=2):
+            done(row)
     else:
-        import cv2
-
-        extractors()  # imported once here, before the workers fork, instead of once in each
-        own = executor is None
-        if own:  # our own workers are forked from here: they inherit the loaded models
-            preload_models(options or {})
-        # One OpenCV thread per worker: the workers already use every core, and OpenCV's thread
-        # pool on top of them only adds contention. Set in this process before the workers fork
-        # (setting it inside a forked child waits forever for pool threads that were not copied).
-        threads = cv2.getNumThreads()
-        if own:
-            cv2.setNumThreads(1)
-        ex = executor or ProcessPoolExecutor(max_workers=jobs)
-        try:
+        # our own workers are forked from here: they inherit the imported extractors and the
+        # loaded models, instead of each loading them
+        extractors()
+        preload_models(options or {})
+        with one_opencv_thread(), ProcessPoolExecutor(max_workers=jobs) as ex:
             # Two photos per task: a photo costs ~0.1 s of CPU against well under 1 ms to send, and
             # small tasks keep the workers busy to the end (with 16 a task, one worker was left with
             # up to 1.6 s of photos while the other sat idle).
             for row in ex.map(_extract_star, tasks, chunksize=2):
                 done(row)
-        finally:
-            if own:
-                ex.shutdown()
-                cv2.setNumThreads(threads)
     return [rows[f] for f in files]

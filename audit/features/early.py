@@ -22,6 +22,7 @@ from typing import Any
 
 from ..cache import count_unmeasured, options_digest
 from ..formats import looks_like_photo_by_name
+from . import FEATURE_VERSION, one_opencv_thread
 
 _STOP = None  # sent instead of a task list: the host exits
 
@@ -58,11 +59,10 @@ def _worker_start(conn: Connection) -> None:
 def _host(conn: Connection, jobs: int, options: dict[str, Any]) -> None:
     """The workers' host: loads what every worker needs, forks them, and passes task lists in
     and feature rows out (in order, one message per row) until told to stop."""
-    if "cv2" not in sys.modules:  # else set to one thread before this host was forked (EarlyWorkers)
+    if "cv2" not in sys.modules:  # else set to one thread before this host was forked
         import cv2
 
-        # One OpenCV thread per worker (see extract_all), set before they fork.
-        cv2.setNumThreads(1)
+        cv2.setNumThreads(1)  # before the workers fork (see `one_opencv_thread`)
     from . import _extract_star, extractors, keep_freed_memory, preload_models
 
     extractors()
@@ -90,18 +90,9 @@ class EarlyWorkers(Executor):
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
         self._proc = ctx.Process(target=_host, args=(theirs, jobs, options), name="headshot-audit photo workers")
-        # OpenCV, when this process has used it already (a library caller, the tests), is set to
-        # one thread before the fork: a forked child that sets it waits forever for pool threads
-        # that were not copied (see extract_all)
-        cv2 = sys.modules.get("cv2")
-        threads = cv2.getNumThreads() if cv2 else 0
-        if cv2:
-            cv2.setNumThreads(1)
-        try:
+        # OpenCV, when this process has used it already (a library caller, the tests)
+        with one_opencv_thread():
             self._proc.start()
-        finally:
-            if cv2:
-                cv2.setNumThreads(threads)
         theirs.close()
         self._used = False
 
@@ -156,13 +147,13 @@ class EarlyWorkers(Executor):
 
 
 def early_workers(portfolio: Path, jobs: int, cache_dir: Path | None, options: dict[str, Any],
-                  feature_version: int, out_dir: Path | None = None) -> EarlyWorkers | None:
+                  out_dir: Path | None = None) -> EarlyWorkers | None:
     """Workers for the photo stage, being readied now, if at least two photos will need them
     (`extract_all` measures a lone photo in this process); else None. Call before this process
     starts any thread (it forks), and shut the result down when the audit ends."""
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    digest = options_digest(feature_version, options)
+    digest = options_digest(FEATURE_VERSION, options)
     if count_unmeasured(cache_dir, digest, _photo_paths(portfolio, out_dir), enough=2) < 2:
         return None
     return EarlyWorkers(jobs, options)
