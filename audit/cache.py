@@ -81,6 +81,14 @@ def _lookup(db: sqlite3.Connection, sha256: str, digest: str) -> dict[str, Any] 
     return json.loads(row[0]) if row else None
 
 
+def _known_hash(db: sqlite3.Connection, path: Path) -> str | None:
+    sig = stat_signature(path)
+    if not sig:
+        return None
+    row = db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (_path_key(path),)).fetchone()
+    return row[1] if row and row[0] == sig else None
+
+
 def _path_key(path: Path) -> str:
     """The stat index's key for a file: its absolute path, printable even when the name on disk
     is not valid UTF-8 (SQLite text must be)."""
@@ -138,15 +146,13 @@ class FeatureCache:
 
     def known_hash(self, path: Path) -> str | None:
         """The content hash of `path` if it has not changed since we last hashed it."""
-        sig = stat_signature(path)
-        if self.db is None or not sig:
+        if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (_path_key(path),)).fetchone()
+            return _known_hash(self.db, path)
         except sqlite3.Error as exc:
             self._failed(exc)
             return None
-        return row[1] if row and row[0] == sig else None
 
     def get(self, sha256: str) -> dict[str, Any] | None:
         if self.db is None:
@@ -240,10 +246,8 @@ def count_unmeasured(directory: Path | None, digest: str, paths: Iterable[Path],
             for path in paths:
                 if missing >= enough:
                     break
-                sig = stat_signature(path)
-                row = db.execute("SELECT stat, sha256 FROM stat_index WHERE path = ?", (_path_key(path),)).fetchone()
-                if not (sig and row and row[0] == sig
-                        and db.execute("SELECT 1 FROM features WHERE key = ?", (f"{row[1]}:{digest}",)).fetchone()):
+                sha = _known_hash(db, path)
+                if not (sha and db.execute("SELECT 1 FROM features WHERE key = ?", (f"{sha}:{digest}",)).fetchone()):
                     missing += 1
         finally:
             db.close()
