@@ -30,7 +30,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from .decode import Decoded
 
@@ -102,16 +101,9 @@ def jpeg_table_analysis(quantization: dict[int, Any] | None) -> dict[str, Any]:
 
 
 def _read_quantization(d: Decoded) -> dict[int, Any] | None:
-    if d.format != "JPEG":
-        return None
-    q = d.info.get("quantization")
-    if q:
-        return q
-    try:  # reopen for the header only; no pixels are decoded
-        with Image.open(d.path) as im:
-            return dict(getattr(im, "quantization", None) or {}) or None
-    except Exception:
-        return None
+    """The JPEG's quantisation tables, as `decode` kept them from the file's header (opening the
+    file again would read the same header with the same reader)."""
+    return (d.info.get("quantization") or None) if d.format == "JPEG" else None
 
 
 def file_measures(d: Decoded) -> dict[str, Any]:
@@ -454,8 +446,8 @@ def _lbp_lut() -> tuple[np.ndarray, int]:
 
 
 _LBP_LUT, _LBP_BINS = _lbp_lut()
-LBP_FEATURES = [f"fx_lbp{r}_{i:02d}" for r in (1, 2) for i in range(_LBP_BINS)]
-_LBP_NAMES = {r: [f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)] for r in (1, 2)}
+_LBP_NAMES = {r: [f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)] for r in (1, 2)}  # the radii measured
+LBP_FEATURES = _LBP_NAMES[1] + _LBP_NAMES[2]
 
 
 def circle_neighbours(y: np.ndarray, r: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -493,7 +485,7 @@ def _lbp(y: np.ndarray, r: int) -> dict[str, float]:
     # looking every pixel's bin up first, without a 64k-entry lookup)
     h = np.bincount(_LBP_LUT, weights=np.bincount(code.ravel(), minlength=256), minlength=_LBP_BINS)
     h /= max(float(h.sum()), 1.0)
-    return dict(zip(_LBP_NAMES.get(r) or [f"fx_lbp{r}_{i:02d}" for i in range(_LBP_BINS)], h.tolist()))
+    return dict(zip(_LBP_NAMES[r], h.tolist()))
 
 
 TEXTURE_FEATURES = SPAM_FEATURES + LBP_FEATURES + SPAM_DETAIL_FEATURES
